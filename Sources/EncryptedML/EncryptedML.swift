@@ -1,0 +1,1 @@
+// The EncryptedML module. See ../../../shared/DESIGN.md (Layout).

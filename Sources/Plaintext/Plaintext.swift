@@ -1,0 +1,1 @@
+// The Plaintext module. See ../../../shared/DESIGN.md (Layout).

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `encml` command: train, convert and run encrypted inference.
+@main
+struct EncML: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "encml",
+        abstract: "Machine-learning inference on CKKS-encrypted data.",
+        subcommands: []
+    )
+}
