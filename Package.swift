@@ -42,8 +42,6 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
-        .testTarget(name: "PlaintextTests", dependencies: ["Plaintext", "Models"]),
-        .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML", "Models"]),
-        .testTarget(name: "encmlTests", dependencies: ["encml"]),
+        // Test targets are added with their first tests: PlaintextTests, EncryptedMLTests, encmlTests.
     ]
 )
