@@ -3,7 +3,11 @@
 //   swift package --allow-writing-to-package-directory benchmark   (package-benchmark suite)
 //   swift run -c release -Xswiftc -target-cpu -Xswiftc native train-speed   (plain JSON timing)
 //   python3 peers/train_peers.py   (side by side with NumPy and scikit-learn)
+import Foundation
 import PackageDescription
+
+// A path dependency's identity is its folder name (a clone may be named anything).
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().lastPathComponent
 
 let package = Package(
     name: "EncryptedMLBenchmarks",
@@ -15,7 +19,7 @@ let package = Package(
     targets: [
         .target(
             name: "TrainingWorkloads",
-            dependencies: [.product(name: "Plaintext", package: "EncryptedML"), .product(name: "Models", package: "EncryptedML")]
+            dependencies: [.product(name: "Plaintext", package: root), .product(name: "Models", package: root)]
         ),
         .executableTarget(name: "train-speed", dependencies: ["TrainingWorkloads"]),
         .executableTarget(

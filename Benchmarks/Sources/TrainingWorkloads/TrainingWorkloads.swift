@@ -29,7 +29,7 @@ public struct TrainingWorkloads: Sendable {
 
     /// MLP 64-32-10, relu, Adam (lr 1e-3), batch 200, alpha 1e-4, exactly `epochs` epochs (no early stopping),
     /// as scikit-learn's MLPClassifier((32,), max_iter=epochs, n_iter_no_change=epochs).
-    public static let mlpOptions: (Int) -> TrainingOptions = { epochs in
+    public static func mlpOptions(epochs: Int) -> TrainingOptions {
         var options = TrainingOptions(kind: .mlp, hidden: [32], activation: .relu, epochs: epochs, seed: 0)
         options.earlyStopping = false
         return options
@@ -45,7 +45,7 @@ public struct TrainingWorkloads: Sendable {
 
     /// Trains the digits MLP for `epochs` epochs.
     public func trainMLP(epochs: Int = 100) throws -> TrainedModel {
-        try Trainer.train(digits, options: Self.mlpOptions(epochs))
+        try Trainer.train(digits, options: Self.mlpOptions(epochs: epochs))
     }
 
     /// Trains the breast_cancer logistic regression; also returns the L-BFGS iterations used.
