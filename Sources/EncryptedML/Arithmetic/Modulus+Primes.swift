@@ -38,9 +38,9 @@ extension Modulus {
     }
 
     /// Distinct NTT-friendly primes `q ≡ 1 (mod 2N)` of exactly the requested bit sizes,
-    /// in the order requested. For each bit size `b` the primes are the largest ones
-    /// below `2^b` (the same choice as SEAL's `CoeffModulus::Create`), so equal sizes get
-    /// successively smaller primes.
+    /// one per requested size. For each bit size `b` the primes are the largest ones below
+    /// `2^b`, the largest going to the last position of that size, then the next to the
+    /// previous position — the same primes in the same order as SEAL's `CoeffModulus::Create`.
     /// Cost: a few hundred primality tests per prime.
     /// - Throws: `EncryptedMLError.invalidParameters` when a size is out of `[20, 61]`
     ///   or not enough primes of that size exist for `polyDegree`.
@@ -50,8 +50,11 @@ extension Modulus {
         }
         let step = UInt64(2 * polyDegree)
         var nextCandidate: [Int: UInt64] = [:]
-        var result: [UInt64] = []
-        for bits in bitSizes {
+        var result = [UInt64](repeating: 0, count: bitSizes.count)
+        // Assigned from the last position backwards, so the last prime of each size is the
+        // largest: exactly SEAL's CoeffModulus::Create order.
+        for index in bitSizes.indices.reversed() {
+            let bits = bitSizes[index]
             guard bits >= 20, bits <= maximumBitWidth else {
                 throw EncryptedMLError.invalidParameters(
                     "prime size \(bits) bits is outside [20, \(maximumBitWidth)]; choose sizes in that range")
@@ -66,7 +69,7 @@ extension Modulus {
                 throw EncryptedMLError.invalidParameters(
                     "not enough \(bits)-bit primes ≡ 1 mod \(step); use fewer or larger primes")
             }
-            result.append(candidate)
+            result[index] = candidate
             nextCandidate[bits] = candidate - step
         }
         return result

@@ -271,7 +271,10 @@ extension CKKSContext {
             var x: UInt128 = 0
             for i in 0...level { x = x &+ UInt128(y[i]) &* t.hatLow[i] }
             x = x &- UInt128(UInt64(v)) &* t.modulusLow
-            out[k] = Double(Int128(bitPattern: x))
+            // Signed 128-bit → Double without the generic conversion: high·2^64 + low.
+            let high = Int64(bitPattern: UInt64(truncatingIfNeeded: x >> 64))
+            let low = UInt64(truncatingIfNeeded: x)
+            out[k] = Double(high) * 0x1p64 + Double(low)
         }
     }
 }

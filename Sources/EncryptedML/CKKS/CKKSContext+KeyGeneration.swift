@@ -32,7 +32,8 @@ extension CKKSContext {
 
     /// A key-switching key from `target` (`s'`, evaluation form over all key primes) to `s`.
     /// Cost per digit: AES-CTR expansion, one Gaussian sample, L+K+1 NTTs and products.
-    func generateKeySwitchingKey(from target: RNSPolynomial<Evaluation>, secretKey: CKKSSecretKey) throws -> KeySwitchingKey {
+    func generateKeySwitchingKey(from target: RNSPolynomial<Evaluation>, secretKey: CKKSSecretKey,
+                                 permutation: GaloisPermutation? = nil) throws -> KeySwitchingKey {
         let seed = Sampling.freshSeed()
         let qCount = ciphertextModuli.count
         let digits = digitCount(level: maxLevel)
@@ -63,7 +64,7 @@ extension CKKSContext {
             bs.append(contentsOf: b.data)
             as_.append(contentsOf: a.data)
         }
-        return KeySwitchingKey(b: bs, a: as_, digitCount: digits, seed: seed)
+        return KeySwitchingKey(b: bs, a: as_, digitCount: digits, seed: seed, permutation: permutation)
     }
 
     /// Generates the relinearization key and the Galois keys for `rotations` (slot i ← slot i+k;
@@ -88,8 +89,9 @@ extension CKKSContext {
         }
         if conjugation { elements.append(GaloisPermutation.conjugationElement(degree: degree)) }
         for g in elements where g != 1 && galois[g] == nil {
-            let rotated = GaloisPermutation(element: g, degree: degree).apply(to: secretKey.poly)
-            galois[g] = try generateKeySwitchingKey(from: rotated, secretKey: secretKey)
+            let permutation = GaloisPermutation(element: g, degree: degree)
+            let rotated = permutation.apply(to: secretKey.poly)
+            galois[g] = try generateKeySwitchingKey(from: rotated, secretKey: secretKey, permutation: permutation)
         }
         return CKKSEvaluationKeys(relinearization: relin, galois: galois, rotationSteps: steps.sorted(),
                                   contextFingerprint: fingerprint)

@@ -11,7 +11,7 @@ extension CKKSContext {
     /// Applies the automorphism σ_g with the decomposition of `c1` already computed.
     func applyGalois(_ ct: CKKSCiphertext, decomposition: KeySwitchDecomposition, element: Int,
                      key: KeySwitchingKey) -> CKKSCiphertext {
-        let permutation = GaloisPermutation(element: element, degree: degree)
+        let permutation = key.permutation ?? GaloisPermutation(element: element, degree: degree)
         let (e0, e1) = innerProduct(decomposition, key: key, permutation: permutation)
         var c0 = modDown(e0, level: ct.level)
         let c1 = modDown(e1, level: ct.level)

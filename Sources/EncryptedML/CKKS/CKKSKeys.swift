@@ -36,6 +36,8 @@ public struct KeySwitchingKey: Sendable {
     public let digitCount: Int
     /// The 32-byte seed the `a_j` were expanded from.
     public let seed: [UInt8]
+    /// For a Galois key: its automorphism as a slot permutation (precomputed once).
+    public let permutation: GaloisPermutation?
 }
 
 /// The server's evaluation keys: relinearization and the Galois keys of the requested

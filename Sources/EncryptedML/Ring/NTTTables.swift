@@ -61,11 +61,16 @@ public struct NTTTables: Sendable {
         self.degreeInverseShoup = modulus.shoup(nInv)
     }
 
-    /// Reverses the low `bits` bits of `x`.
-    @inlinable
+    /// Reverses the low `bits` bits of `x` (swap-mask method, branch-free). Cost: ~12 operations.
+    @inlinable @inline(__always)
     public static func bitReverse(_ x: Int, bits: Int) -> Int {
         guard bits > 0 else { return 0 }
-        return Int(UInt(x).bitReversed >> UInt(UInt.bitWidth - bits))
+        var v = UInt64(truncatingIfNeeded: x)
+        v = ((v >> 1) & 0x5555_5555_5555_5555) | ((v & 0x5555_5555_5555_5555) << 1)
+        v = ((v >> 2) & 0x3333_3333_3333_3333) | ((v & 0x3333_3333_3333_3333) << 2)
+        v = ((v >> 4) & 0x0F0F_0F0F_0F0F_0F0F) | ((v & 0x0F0F_0F0F_0F0F_0F0F) << 4)
+        v = v.byteSwapped
+        return Int(truncatingIfNeeded: v >> UInt64(64 - bits))
     }
 
     /// The odd exponent `e` such that NTT slot `k` holds `a(ψ^e)`.
@@ -75,14 +80,3 @@ public struct NTTTables: Sendable {
     }
 }
 
-extension UInt {
-    @usableFromInline var bitReversed: UInt {
-        var v = self
-        var r: UInt = 0
-        for _ in 0..<UInt.bitWidth {
-            r = (r << 1) | (v & 1)
-            v >>= 1
-        }
-        return r
-    }
-}
