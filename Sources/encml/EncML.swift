@@ -6,6 +6,11 @@ struct EncML: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encml",
         abstract: "Machine-learning inference on CKKS-encrypted data.",
-        subcommands: [TrainCommand.self, EvaluateCommand.self, SplitCommand.self]
+        subcommands: [
+            TrainCommand.self,
+            EvaluateCommand.self,
+            SplitCommand.self,
+            Bench.self,
+        ]
     )
 }

@@ -1,0 +1,87 @@
+/// Fast (approximate) RNS basis conversion from a source basis `{q_i}` to a target basis
+/// `{t_j}`: `x ↦ Σ_i [x_i·(Q/q_i)^(−1)]_{q_i} · (Q/q_i) mod t_j`. The result is `x + u·Q` with
+/// `0 ≤ u < #source`, the usual error of ModUp/ModDown (HPS / Bajard et al.), harmless
+/// in key switching because a multiple of Q vanishes under the gadget or the division by P.
+/// Works on coefficient-form limbs.
+public struct BasisConverter: Sendable {
+    /// Source primes.
+    public let source: [Modulus]
+    /// Target primes.
+    public let target: [Modulus]
+    /// `(Q/q_i)^(−1) mod q_i` and Shoup constants.
+    @usableFromInline let hatInverse: [UInt64]
+    @usableFromInline let hatInverseShoup: [UInt64]
+    /// `(Q/q_i) mod t_j`, row-major by target: `hatModTarget[j·#source + i]`.
+    @usableFromInline let hatModTarget: [UInt64]
+
+    /// Precomputes the conversion tables. Cost: O(#source² · #target) modular products.
+    public init(source: [Modulus], target: [Modulus]) {
+        self.source = source
+        self.target = target
+        var hatInverse: [UInt64] = []
+        for (i, qi) in source.enumerated() {
+            var hat: UInt64 = 1
+            for (k, qk) in source.enumerated() where k != i { hat = qi.multiply(hat, qi.reduce(qk.value)) }
+            hatInverse.append(qi.inverse(hat)!)
+        }
+        self.hatInverse = hatInverse
+        self.hatInverseShoup = zip(hatInverse, source).map { $1.shoup($0) }
+        var table: [UInt64] = []
+        for tj in target {
+            for i in source.indices {
+                var hat: UInt64 = 1
+                for (k, qk) in source.enumerated() where k != i { hat = tj.multiply(hat, tj.reduce(qk.value)) }
+                table.append(hat)
+            }
+        }
+        self.hatModTarget = table
+    }
+
+    /// First step of a conversion: `scratch_i = [x_i·(Q/q_i)^(−1)]_{q_i}` for the `source.count`
+    /// coefficient-form limbs at `input`. Returns the pointer the second step reads (the
+    /// input itself when there is a single source prime). Cost: #source·N Shoup products.
+    @inlinable
+    public func prepare(_ input: UnsafePointer<UInt64>, degree n: Int,
+                        scratch: UnsafeMutablePointer<UInt64>) -> UnsafePointer<UInt64> {
+        let s = source.count
+        if s == 1 { return input }
+        for i in 0..<s {
+            let qi = source[i]
+            let w = hatInverse[i]
+            let ws = hatInverseShoup[i]
+            let x = input + i * n
+            let y = scratch + i * n
+            for k in 0..<n { y[k] = qi.multiplyShoup(x[k], w, ws) }
+        }
+        return UnsafePointer(scratch)
+    }
+
+    /// Second step: writes the residues modulo `target[targetIndex]` of the value prepared at
+    /// `prepared` into one limb at `output` (coefficient form, in `[0, t)`).
+    /// Cost: #source·N word products and N 128-bit reductions (N single-word reductions when
+    /// there is one source prime).
+    @inlinable
+    public func convert(prepared: UnsafePointer<UInt64>, degree n: Int, targetIndex j: Int,
+                        to output: UnsafeMutablePointer<UInt64>) {
+        let s = source.count
+        let t = target[j]
+        if s == 1 {
+            LimbKernels.reduce(output, prepared, count: n, modulus: t)
+            return
+        }
+        hatModTarget.withUnsafeBufferPointer { table in
+            let row = table.baseAddress! + j * s
+            for k in 0..<n {
+                var lo: UInt64 = 0
+                var hi: UInt64 = 0
+                for i in 0..<s {
+                    let p = prepared[i * n + k].multipliedFullWidth(by: row[i])
+                    let (l, c) = lo.addingReportingOverflow(p.low)
+                    lo = l
+                    hi = hi &+ p.high &+ (c ? 1 : 0)
+                }
+                output[k] = t.reduce(high: hi, low: lo)
+            }
+        }
+    }
+}
