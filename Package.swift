@@ -42,6 +42,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "PlaintextTests", dependencies: ["Plaintext", "Models"]),
         // Test targets are added with their first tests: PlaintextTests, EncryptedMLTests, encmlTests.
     ]
 )
