@@ -1,0 +1,68 @@
+/// The conversion summary `encml convert --json` prints: exactly the keys DESIGN.md lists.
+public struct ConversionReport: Codable, Sendable, Equatable {
+    /// The parameter summary.
+    public struct Parameters: Codable, Sendable, Equatable {
+        /// Ring degree N.
+        public var polyDegree: Int
+        /// Total modulus bits log2(QP).
+        public var logQP: Int
+        /// Security level in bits.
+        public var securityBits: Int
+    }
+
+    /// One polynomial activation (the output sigmoid, when encrypted, comes last).
+    public struct ActivationSummary: Codable, Sendable, Equatable {
+        /// Function approximated (relu, tanh, sigmoid, square, poly, …).
+        public var function: String
+        /// `[a, b]`.
+        public var interval: [Double]
+        /// Polynomial degree.
+        public var degree: Int
+        /// Max error on the interval (dense grid).
+        public var maxError: Double
+        /// Share of calibration pre-activations outside the interval.
+        public var outsideFraction: Double
+
+        enum CodingKeys: String, CodingKey {
+            case function, interval, degree
+            case maxError = "max_error"
+            case outsideFraction = "outside_fraction"
+        }
+    }
+
+    /// Accuracy of the original model on the calibration data (nil without labels).
+    public var originalAccuracy: Double?
+    /// Accuracy of the polynomial model in plaintext on the calibration data (nil without labels).
+    public var polynomialAccuracy: Double?
+    /// Multiplicative depth.
+    public var depth: Int
+    /// Chosen parameters.
+    public var parameters: Parameters
+    /// Number of rotation (Galois) keys for single-query inference.
+    public var rotations: Int
+    /// Per polynomial activation.
+    public var activations: [ActivationSummary]
+
+    enum CodingKeys: String, CodingKey {
+        case depth, parameters, rotations, activations
+        case originalAccuracy = "original_accuracy"
+        case polynomialAccuracy = "polynomial_accuracy"
+    }
+
+    /// Encodes nil accuracies as JSON null (not by omitting the key).
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(originalAccuracy, forKey: .originalAccuracy)
+        try c.encode(polynomialAccuracy, forKey: .polynomialAccuracy)
+        try c.encode(depth, forKey: .depth)
+        try c.encode(parameters, forKey: .parameters)
+        try c.encode(rotations, forKey: .rotations)
+        try c.encode(activations, forKey: .activations)
+    }
+
+    /// Accuracy lost by the conversion in percentage points (nil without labels).
+    public var accuracyDropPoints: Double? {
+        guard let original = originalAccuracy, let polynomial = polynomialAccuracy else { return nil }
+        return (original - polynomial) * 100
+    }
+}

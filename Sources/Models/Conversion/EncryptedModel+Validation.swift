@@ -1,0 +1,111 @@
+import Foundation
+
+extension EncryptedModel {
+    /// Largest polynomial degree a file may carry.
+    public static let maxDegree = 1023
+    /// Largest layer width a file may carry.
+    public static let maxWidth = 65_536
+
+    /// Checks every shape, count, value, the plan and the fingerprint; throws
+    /// `ModelError.invalid` on the first problem. O(model size).
+    public func validate() throws {
+        guard format == Self.formatName else {
+            throw ModelError.invalid(reason: "format is \"\(format)\", expected \"\(Self.formatName)\"")
+        }
+        guard classLabels.count >= 2, !featureNames.isEmpty else {
+            throw ModelError.invalid(reason: "needs at least one feature and two classes")
+        }
+        guard !layers.isEmpty, activations.count == layers.count - 1 else {
+            throw ModelError.invalid(reason: "\(layers.count) layers need \(max(layers.count - 1, 0)) activations, found \(activations.count)")
+        }
+        var width = featureCount
+        for (index, layer) in layers.enumerated() {
+            guard layer.inputCount <= Self.maxWidth, layer.outputCount <= Self.maxWidth else {
+                throw ModelError.invalid(reason: "layer \(index) is wider than \(Self.maxWidth)")
+            }
+            try layer.validate(name: "layer \(index)")
+            guard layer.inputCount == width else {
+                throw ModelError.invalid(reason: "layer \(index) reads \(layer.inputCount) inputs but receives \(width)")
+            }
+            width = layer.outputCount
+        }
+        let expected = decoding == .clientSoftmax ? classCount : 1
+        guard width == expected else {
+            throw ModelError.invalid(reason: "output layer has \(width) outputs; \(decoding.rawValue) over \(classCount) classes needs \(expected)")
+        }
+        guard (decoding == .encryptedSigmoid) == (outputSigmoid != nil) else {
+            throw ModelError.invalid(reason: "decoding \(decoding.rawValue) does not match the presence of an output sigmoid")
+        }
+        for (index, polynomial) in (activations + (outputSigmoid.map { [$0] } ?? [])).enumerated() {
+            let c = polynomial.series.coefficients
+            guard !c.isEmpty, c.count <= Self.maxDegree + 1, c.allSatisfy(\.isFinite), polynomial.interval.isValid else {
+                throw ModelError.invalid(reason: "polynomial \(index) has no, too many or non-finite coefficients, or an empty interval")
+            }
+        }
+        try plan.validate()
+        let planned = plan.steps.filter { $0.operation != .linear }.map(\.degree)
+        let actual = activations.map(\.degree) + (outputSigmoid.map { [$0.degree] } ?? [])
+        guard planned == actual, plan.steps.filter({ $0.operation == .linear }).count == layers.count else {
+            throw ModelError.invalid(reason: "the plan's steps do not match the layers and polynomial degrees")
+        }
+        let fingerprint = computedFingerprint()
+        guard fingerprint == weightsFingerprint else {
+            throw ModelError.invalid(reason: "weights fingerprint \(fingerprint) differs from the recorded \(weightsFingerprint): the file was modified or corrupted; convert the model again")
+        }
+    }
+
+    // MARK: - Files
+
+    /// Largest `MODEL.he.json` accepted (bytes), checked before reading.
+    public static let maxFileBytes = 512 << 20
+
+    /// Reads and validates `MODEL.he.json`. Throws `ModelError` naming the file.
+    public static func load(from path: String) throws -> EncryptedModel {
+        let url = URL(fileURLWithPath: path)
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        guard let size else { throw ModelError.malformed(file: path, reason: "cannot read file") }
+        guard size <= maxFileBytes else {
+            throw ModelError.malformed(file: path, reason: "file is \(size) bytes, above the \(maxFileBytes)-byte limit")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ModelError.malformed(file: path, reason: "cannot read file")
+        }
+        return try decode(data, file: path)
+    }
+
+    /// Decodes and validates converted-model JSON; `file` names the source in errors.
+    public static func decode(_ data: Data, file: String) throws -> EncryptedModel {
+        struct Header: Decodable { var format: String?; var version: Int? }
+        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
+            throw ModelError.malformed(file: file, reason: "not a JSON object")
+        }
+        guard header.format == formatName else {
+            let hint = header.format == TrainedModel.formatName ? " (this is a trained model: run `encml convert` on it first)" : ""
+            throw ModelError.malformed(file: file, reason: "format is \"\(header.format ?? "missing")\", expected \"\(formatName)\"\(hint)")
+        }
+        guard header.version == currentVersion else {
+            throw ModelError.unsupportedVersion(file: file, found: header.version ?? 0, supported: currentVersion)
+        }
+        let model: EncryptedModel
+        do { model = try JSONDecoder().decode(EncryptedModel.self, from: data) } catch {
+            throw ModelError.malformed(file: file, reason: "\(error)")
+        }
+        do { try model.validate() } catch let ModelError.invalid(reason) {
+            throw ModelError.malformed(file: file, reason: reason)
+        }
+        return model
+    }
+
+    /// Pretty-printed JSON with sorted keys.
+    public func encoded() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return try encoder.encode(self)
+    }
+
+    /// Writes the model as JSON to `path` (atomically).
+    public func save(to path: String) throws {
+        try encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
+    }
+}

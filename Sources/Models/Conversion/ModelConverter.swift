@@ -1,0 +1,153 @@
+/// The hidden-layer polynomials of a conversion, with the calibration they came from.
+public struct ApproximationStage: Sendable, Equatable {
+    /// One polynomial per hidden activation, in original (unfolded) units.
+    public var activations: [PolynomialApproximation]
+    /// The calibration of each hidden layer's pre-activations.
+    public var calibrations: [LayerCalibration]
+}
+
+/// A converted model and its report.
+public struct Conversion: Sendable {
+    /// The model for encrypted inference.
+    public var model: EncryptedModel
+    /// The summary (`--json` output).
+    public var report: ConversionReport
+    /// Calibration of each hidden layer (with the final weights), then of the output layer.
+    public var calibrations: [LayerCalibration]
+}
+
+/// Converts a `TrainedModel` to an `EncryptedModel`: calibration, polynomial
+/// approximation, folding, plan and parameters.
+///
+/// Two stages so that fine-tuning can sit in between: `approximate` calibrates each hidden
+/// layer in turn on the calibration rows — layer k sees the outputs of the *polynomial*
+/// activations before it, so the ranges are those the encrypted model will meet — and fits
+/// its polynomial; `assemble` folds the standardizer and the intervals into the weights,
+/// fits the optional output sigmoid, plans the evaluation and measures both accuracies.
+public enum ModelConverter {
+    /// Both stages with the same model. Cost: O(rows · Σ layer sizes · degree) plus the fits.
+    public static func convert(_ model: TrainedModel, calibration: CalibrationSet,
+                               options: ConversionOptions = ConversionOptions()) throws -> Conversion {
+        let stage = try approximate(model, calibration: calibration, options: options)
+        return try assemble(model, stage: stage, calibration: calibration, options: options)
+    }
+
+    /// Calibrates every hidden layer and fits its polynomial (exact for square/poly).
+    ///
+    /// - Throws: `ConversionError` for bad options or calibration data, an unreachable error
+    ///   target, or an unusable range; `ModelError.invalid` for an inconsistent model.
+    public static func approximate(_ model: TrainedModel, calibration: CalibrationSet,
+                                   options: ConversionOptions) throws -> ApproximationStage {
+        try model.validate()
+        try options.validate()
+        try calibration.validate(featureCount: model.featureCount, classCount: model.classCount)
+        var current = calibration.rows.map(model.standardizer.transform)
+        var activations: [PolynomialApproximation] = []
+        var calibrations: [LayerCalibration] = []
+        for index in 0..<(model.layers.count - 1) {
+            let layer = model.layers[index]
+            let z = current.map(layer.apply)
+            let values = z.flatMap { $0 }
+            let calibrated = LayerCalibration(layer: index, values: values, margin: options.margin, coverage: options.coverage)
+            let source = model.activations[index]
+            let approximation = try PolynomialApproximation.fit(
+                ApproximatedFunction(source.kind), sourceCoefficients: source.kind == .poly ? source.coefficients : [],
+                on: calibrated.interval, degree: options.degree, context: "layer \(index) \(source.kind.rawValue) activation")
+            activations.append(approximation)
+            calibrations.append(calibrated)
+            current = z.map { row in row.map(approximation.value) }
+        }
+        return ApproximationStage(activations: activations, calibrations: calibrations)
+    }
+
+    /// Folds, plans and reports, keeping `stage`'s polynomials fixed (their ranges and outside
+    /// shares are measured again with `model`'s weights, which fine-tuning may have changed).
+    public static func assemble(_ model: TrainedModel, stage: ApproximationStage, calibration: CalibrationSet,
+                                options: ConversionOptions) throws -> Conversion {
+        try model.validate()
+        try options.validate()
+        try calibration.validate(featureCount: model.featureCount, classCount: model.classCount)
+        guard stage.activations.count == model.activations.count else {
+            throw ModelError.invalid(reason: "\(stage.activations.count) polynomials for \(model.activations.count) activations")
+        }
+        if options.encryptedSigmoid && model.link != .sigmoid {
+            throw ConversionError.unsupportedOption(
+                option: "--encrypted-sigmoid",
+                reason: "needs a two-class model with a sigmoid output; this model has \(model.classCount) classes and a softmax output, which the client applies after decryption")
+        }
+
+        // Folding: standardizer into layer 0, each interval into the layer before its activation.
+        var folded = model.layers
+        folded[0] = folded[0].foldingStandardizer(model.standardizer)
+        for (index, polynomial) in stage.activations.enumerated() {
+            folded[index] = folded[index].foldingUnitMap(of: polynomial.interval)
+        }
+
+        // Re-measure the ranges through the polynomial model (unfolded path).
+        var current = calibration.rows.map(model.standardizer.transform)
+        var calibrations: [LayerCalibration] = []
+        for (index, polynomial) in stage.activations.enumerated() {
+            let z = current.map(model.layers[index].apply)
+            let values = z.flatMap { $0 }
+            var measured = LayerCalibration(layer: index, values: values, margin: options.margin, coverage: options.coverage)
+            measured.interval = polynomial.interval
+            measured.outsideFraction = LayerCalibration.outsideFraction(of: values, in: polynomial.interval)
+            calibrations.append(measured)
+            current = z.map { row in row.map(polynomial.value) }
+        }
+        let logits = current.map(model.layers[model.layers.count - 1].apply).flatMap { $0 }
+        let outputCalibration = LayerCalibration(layer: model.layers.count - 1, values: logits,
+                                                 margin: options.margin, coverage: options.coverage)
+
+        var outputSigmoid: PolynomialApproximation?
+        var decoding: OutputDecoding = model.link == .sigmoid ? .clientSigmoid : .clientSoftmax
+        var outputMagnitude = outputCalibration.interval.magnitude
+        var outputs = calibrations + [outputCalibration]
+        if options.encryptedSigmoid {
+            let sigmoid = try PolynomialApproximation.fit(.sigmoid, on: outputCalibration.interval, degree: options.degree,
+                                                          context: "output sigmoid")
+            let last = folded.count - 1
+            folded[last] = folded[last].foldingUnitMap(of: sigmoid.interval)
+            outputSigmoid = sigmoid
+            decoding = .encryptedSigmoid
+            outputMagnitude = 1 + sigmoid.maxError
+        }
+
+        let plan = try InferencePlan.make(layers: folded, activationDegrees: stage.activations.map(\.degree),
+                                          outputDegree: outputSigmoid?.degree, precisionBits: options.precisionBits,
+                                          outputMagnitude: outputMagnitude)
+        let encrypted = EncryptedModel(sourceKind: model.kind, featureNames: model.featureNames, targetName: model.targetName,
+                                       classLabels: model.classLabels, layers: folded, activations: stage.activations,
+                                       outputSigmoid: outputSigmoid, decoding: decoding, plan: plan)
+        try encrypted.validate()
+
+        var originalAccuracy: Double?
+        var polynomialAccuracy: Double?
+        if let labels = calibration.labels {
+            var original = 0, polynomial = 0
+            for (row, label) in zip(calibration.rows, labels) {
+                if model.predictClass(raw: row) == label { original += 1 }
+                if encrypted.predictClass(raw: row) == label { polynomial += 1 }
+            }
+            originalAccuracy = Double(original) / Double(labels.count)
+            polynomialAccuracy = Double(polynomial) / Double(labels.count)
+        }
+        var summaries = zip(stage.activations, calibrations).map { polynomial, calibrated in
+            ConversionReport.ActivationSummary(function: polynomial.function.rawValue,
+                                               interval: [polynomial.interval.lower, polynomial.interval.upper],
+                                               degree: polynomial.degree, maxError: polynomial.maxError,
+                                               outsideFraction: calibrated.outsideFraction)
+        }
+        if let sigmoid = outputSigmoid {
+            summaries.append(.init(function: "sigmoid", interval: [sigmoid.interval.lower, sigmoid.interval.upper],
+                                   degree: sigmoid.degree, maxError: sigmoid.maxError,
+                                   outsideFraction: outputCalibration.outsideFraction))
+        }
+        let report = ConversionReport(
+            originalAccuracy: originalAccuracy, polynomialAccuracy: polynomialAccuracy, depth: plan.depth,
+            parameters: .init(polyDegree: plan.parameters.polyDegree, logQP: plan.parameters.logQP,
+                              securityBits: plan.parameters.securityBits),
+            rotations: plan.rotationCount, activations: summaries)
+        return Conversion(model: encrypted, report: report, calibrations: outputs)
+    }
+}

@@ -1,0 +1,97 @@
+import Foundation
+
+/// CKKS parameters chosen for a plan at 128-bit security (HomomorphicEncryption.org
+/// table, `SecurityTable`), in the shape `CKKSParameters` takes.
+///
+/// Rule: the modulus chain is one 60-bit first prime (it holds the decrypted output,
+/// `60 − scaleBits` bits of integer headroom), `depth` scale primes of `scaleBits`
+/// bits (one consumed per rescale) and one 60-bit special prime for key switching,
+/// so `log QP = 60 + depth·scaleBits + 60`. The scale is the required precision
+/// plus the noise CKKS adds: `scaleBits = precisionBits + ⌈log2(N)/2⌉ + 13`
+/// (encoding and encryption noise grows like √N; 13 bits cover rescaling and key
+/// switching over a few levels — a heuristic the encrypted runtime's precision
+/// tests check). N is the smallest ring degree ≥ 4096 whose bound admits log QP and
+/// whose N/2 slots hold a single-query block.
+public struct ParameterChoice: Codable, Sendable, Equatable {
+    /// Ring degree N (slots: N/2).
+    public var polyDegree: Int
+    /// Bit sizes of the ciphertext primes, first (60) then one per level.
+    public var ciphertextModulusBits: [Int]
+    /// Bit sizes of the special (key-switching) primes.
+    public var specialModulusBits: [Int]
+    /// log2 of the encoding scale Δ.
+    public var scaleBits: Int
+    /// Total `log2(Q·P)` in bits.
+    public var logQP: Int
+    /// The 128-bit bound for this N.
+    public var maxLogQP: Int
+    /// Security level (always 128 here).
+    public var securityBits: Int
+    /// The output precision asked for, in bits.
+    public var precisionBits: Int
+
+    /// Bits of the first prime.
+    public static let firstPrimeBits = 60
+    /// Bits of the special prime.
+    public static let specialPrimeBits = 60
+    /// Smallest ring degree considered.
+    public static let minimumPolyDegree = 4096
+
+    /// Noise allowance in bits for ring degree `n`: `⌈log2(n)/2⌉ + 13`.
+    public static func noiseBits(polyDegree n: Int) -> Int {
+        let log = Int(log2(Double(n)).rounded())
+        return (log + 1) / 2 + 13
+    }
+
+    /// Number of levels available (scale primes).
+    public var levels: Int { ciphertextModulusBits.count - 1 }
+
+    /// Chooses parameters for `depth` rescales, `precisionBits` of output precision and
+    /// outputs of magnitude up to `outputMagnitude`; single-query packing needs `minimumSlots`.
+    ///
+    /// - Throws: `ConversionError.impossiblePrecision` when the scale would exceed 60 bits,
+    ///   the outputs would not fit above the scale in the first prime, or no ring degree in
+    ///   the 128-bit table admits the modulus.
+    public static func choose(depth: Int, precisionBits: Int, outputMagnitude: Double,
+                              minimumSlots: Int) throws -> ParameterChoice {
+        precondition(depth >= 0)
+        let magnitudeBits = outputMagnitude > 1 ? Int(ceil(log2(outputMagnitude))) : 0
+        var lastReason = ""
+        for (n, bound) in SecurityTable.maxLogQP128 where n >= minimumPolyDegree && n / 2 >= minimumSlots {
+            let scaleBits = precisionBits + noiseBits(polyDegree: n)
+            guard scaleBits <= 60 else {
+                lastReason = "N = \(n) needs a \(scaleBits)-bit scale, but primes are at most 60 bits"
+                continue
+            }
+            guard firstPrimeBits - scaleBits >= magnitudeBits + 1 else {
+                lastReason = "outputs up to \(String(format: "%.3g", outputMagnitude)) need \(magnitudeBits + 1) bits above a \(scaleBits)-bit scale in the 60-bit first prime"
+                continue
+            }
+            let logQP = firstPrimeBits + depth * scaleBits + specialPrimeBits
+            guard logQP <= bound else {
+                lastReason = "depth \(depth) at a \(scaleBits)-bit scale needs log QP = \(logQP), above \(bound) (N = \(n))"
+                continue
+            }
+            return ParameterChoice(polyDegree: n,
+                                   ciphertextModulusBits: [firstPrimeBits] + Array(repeating: scaleBits, count: depth),
+                                   specialModulusBits: [specialPrimeBits], scaleBits: scaleBits, logQP: logQP,
+                                   maxLogQP: bound, securityBits: 128, precisionBits: precisionBits)
+        }
+        if lastReason.isEmpty { lastReason = "no ring degree offers \(minimumSlots) slots" }
+        throw ConversionError.impossiblePrecision(bits: precisionBits, reason: lastReason)
+    }
+
+    /// Checks the parameters against the 128-bit table and their own arithmetic.
+    public func validate() throws {
+        guard let bound = SecurityTable.maxLogQP(polyDegree: polyDegree) else {
+            throw ModelError.invalid(reason: "plan ring degree \(polyDegree) is not in the 128-bit table")
+        }
+        let sum = ciphertextModulusBits.reduce(0, +) + specialModulusBits.reduce(0, +)
+        guard !ciphertextModulusBits.isEmpty, !specialModulusBits.isEmpty,
+              (ciphertextModulusBits + specialModulusBits).allSatisfy({ (20...60).contains($0) }),
+              sum == logQP, logQP <= bound, maxLogQP == bound, securityBits == 128,
+              (20...60).contains(scaleBits) else {
+            throw ModelError.invalid(reason: "plan parameters are inconsistent or above the 128-bit bound (log QP \(logQP), bound \(bound) for N = \(polyDegree))")
+        }
+    }
+}
