@@ -1,0 +1,130 @@
+import Foundation
+
+/// Reads little-endian fields from an untrusted buffer: every read first checks that the
+/// bytes are there, so a short file is a `.truncated` error naming the field, never a crash,
+/// and nothing is allocated before the bytes backing it are known to exist.
+struct ByteReader {
+    let raw: UnsafeRawBufferPointer
+    let file: String
+    private(set) var offset = 0
+
+    init(_ raw: UnsafeRawBufferPointer, file: String) {
+        self.raw = raw
+        self.file = file
+    }
+
+    /// Bytes not read yet.
+    var remaining: Int { raw.count - offset }
+
+    /// Throws `.truncated` unless `count` more bytes exist.
+    func require(_ count: Int, for field: String) throws(SerializationError) {
+        guard count >= 0, count <= remaining else {
+            throw .truncated(file: file, field: field, needed: count, available: remaining)
+        }
+    }
+
+    mutating func readUInt8(_ field: String) throws(SerializationError) -> UInt8 {
+        try require(1, for: field)
+        defer { offset += 1 }
+        return raw[offset]
+    }
+
+    mutating func readUInt16(_ field: String) throws(SerializationError) -> UInt16 {
+        try require(2, for: field)
+        defer { offset += 2 }
+        return UInt16(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt16.self))
+    }
+
+    mutating func readUInt32(_ field: String) throws(SerializationError) -> UInt32 {
+        try require(4, for: field)
+        defer { offset += 4 }
+        return UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self))
+    }
+
+    mutating func readUInt64(_ field: String) throws(SerializationError) -> UInt64 {
+        try require(8, for: field)
+        defer { offset += 8 }
+        return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    mutating func readDouble(_ field: String) throws(SerializationError) -> Double {
+        Double(bitPattern: try readUInt64(field))
+    }
+
+    /// `count` raw bytes (after checking they exist).
+    mutating func readBytes(_ count: Int, _ field: String) throws(SerializationError) -> [UInt8] {
+        try require(count, for: field)
+        defer { offset += count }
+        return Array(raw[offset..<(offset + count)])
+    }
+
+    /// A reserved field that must be zero.
+    mutating func readZero16(_ field: String) throws(SerializationError) {
+        let v = try readUInt16(field)
+        guard v == 0 else { throw .invalidField(file: file, field: field, reason: "reserved bytes hold \(v), expected 0") }
+    }
+
+    /// `moduli.count` limbs of `degree` residues, limb `i` checked to be below `moduli[i]`.
+    /// The byte count is checked before the buffer is allocated. Cost: one copy and one
+    /// vectorizable comparison pass per limb.
+    mutating func readResidues(limbsOf moduli: [Modulus], degree n: Int, _ field: String) throws(SerializationError)
+        -> [UInt64]
+    {
+        let (count, overflow) = moduli.count.multipliedReportingOverflow(by: n)
+        guard !overflow, count.multipliedReportingOverflow(by: 8).overflow == false else {
+            throw .invalidField(file: file, field: field, reason: "size overflows")
+        }
+        try require(count * 8, for: field)
+        let base = raw.baseAddress! + offset
+        var bad: (limb: Int, index: Int)? = nil
+        let words = [UInt64](unsafeUninitializedCapacity: count) { out, initialized in
+            for (i, m) in moduli.enumerated() {
+                let q = m.value
+                let dst = out.baseAddress! + i * n
+                let src = base + i * n * 8
+                var above: UInt64 = 0
+                for k in 0..<n {
+                    let w = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self))
+                    dst[k] = w
+                    above |= w >= q ? 1 : 0
+                }
+                if above != 0 && bad == nil {
+                    let index = (0..<n).first { dst[$0] >= q } ?? 0
+                    bad = (i, index)
+                }
+            }
+            initialized = count
+        }
+        if let bad {
+            throw .residueOutOfRange(file: file, field: field, limb: bad.limb, index: bad.index,
+                                     modulus: moduli[bad.limb].value)
+        }
+        offset += count * 8
+        return words
+    }
+
+    /// Throws `.trailingBytes` unless every byte was consumed.
+    func finish() throws(SerializationError) {
+        guard remaining == 0 else { throw .trailingBytes(file: file, count: remaining) }
+    }
+}
+
+extension ByteReader {
+    /// Runs `body` on a reader over `data` and then requires every byte to be consumed.
+    /// Errors cross `Data.withUnsafeBytes` as a `Result` so they stay typed.
+    static func parse<R>(_ data: Data, file: String, _ body: (inout ByteReader) throws(SerializationError) -> R)
+        throws(SerializationError) -> R
+    {
+        let result: Result<R, SerializationError> = data.withUnsafeBytes { raw in
+            var reader = ByteReader(raw, file: file)
+            do throws(SerializationError) {
+                let value = try body(&reader)
+                try reader.finish()
+                return .success(value)
+            } catch {
+                return .failure(error)
+            }
+        }
+        return try result.get()
+    }
+}
