@@ -44,6 +44,6 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
         .testTarget(name: "PlaintextTests", dependencies: ["Plaintext", "Models"]),
         .testTarget(name: "encmlTests", dependencies: ["encml"]),  // runs the built binary as a subprocess
-        .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML"]),
+        .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML", "Models", "Plaintext"]),
     ]
 )

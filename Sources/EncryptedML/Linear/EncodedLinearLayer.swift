@@ -1,0 +1,226 @@
+import Foundation
+
+/// A dense layer `y = W·x + b` ready for single-query encrypted evaluation: the input
+/// vector sits in slots `0..<D`, replicated with period D across all N/2 slots, and the
+/// output comes back in the same layout (padded rows hold garbage the next layer's zero
+/// columns ignore).
+///
+/// Method (Halevi–Shoup diagonals with baby-step/giant-step): with `g` baby steps and
+/// `h = D/g` giant steps, `W·x = Σ_j rot(Σ_k rot(diag_{jg+k}, −jg) ⊙ rot(x, k), jg)`.
+/// The `g − 1` baby rotations of `x` share one key-switch decomposition (hoisting); each
+/// giant block with a non-zero diagonal costs one rotation of its inner sum, so a layer
+/// costs at most `(g − 1) + (h − 1) ≈ 2√D` rotations with keys `{1…g−1} ∪ {g, 2g, …}`.
+/// The diagonals are pre-rotated by `−jg`, replicated, and encoded ONCE here, at the
+/// input level ℓ with scale `q_ℓ`, so the products summed without rescale and rescaled
+/// once land exactly on the input scale. A one-row layer (logistic regression) instead
+/// multiplies by the row and sums the block with `log2 D` rotations (1, 2, 4, …, D/2),
+/// all inside the same key set.
+///
+/// Cost of `apply`: one decomposition + (g−1) hoisted key switches + up to (h−1) rotations,
+/// one 128-bit lazy multiply–accumulate over the non-zero diagonals, one rescale.
+public struct EncodedLinearLayer: Sendable {
+    /// Output width m.
+    public let rows: Int
+    /// Input width n.
+    public let columns: Int
+    /// Block size D.
+    public let blockSize: Int
+    /// Baby steps g.
+    public let babySteps: Int
+    /// Level of the input ciphertext; the output is one level lower.
+    public let inputLevel: Int
+    /// Scale of the input ciphertext, kept exactly by the output.
+    public let scale: Double
+    /// Rotation steps `apply` uses (a subset of the plan's keys).
+    public let rotations: [Int]
+
+    @usableFromInline let method: Method
+    @usableFromInline let bias: CKKSPlaintext?
+    @usableFromInline let scalarBias: Double
+
+    @usableFromInline enum Method: Sendable {
+        /// Giant blocks of pre-rotated diagonals.
+        case diagonals([GiantBlock])
+        /// One output row: multiply by the replicated row, then rotate-and-sum the block.
+        case rowSum(CKKSPlaintext)
+    }
+
+    @usableFromInline struct GiantBlock: Sendable {
+        /// Giant rotation `j·g`.
+        let giant: Int
+        /// Baby rotation k of each term.
+        let babies: [Int]
+        /// `rot(diag_{jg+k}, −jg)` replicated, encoded at the input level, scale `q_ℓ`.
+        let plaintexts: [CKKSPlaintext]
+    }
+
+    /// Pre-encodes the layer (`weights` row-major `rows × columns`, one bias per row) for
+    /// inputs at `level` and `scale` in a context whose slot count is a multiple of
+    /// `blockSize`. Cost: one encoding (special FFT + (ℓ+1) NTTs) per non-zero diagonal.
+    /// - Throws: `EncryptedMLError.invalidOperand` for inconsistent shapes, `.levelExhausted`
+    ///   at level 0.
+    public init(context: CKKSContext, weights: [Double], rows: Int, columns: Int, bias: [Double],
+                blockSize d: Int, babySteps g: Int, level: Int, scale: Double) throws {
+        guard rows > 0, columns > 0, weights.count == rows * columns, bias.count == rows else {
+            throw EncryptedMLError.invalidOperand(
+                "layer of \(rows)×\(columns) needs \(rows * columns) weights and \(rows) biases, got \(weights.count) and \(bias.count)")
+        }
+        guard d >= 2, d & (d - 1) == 0, rows <= d, columns <= d, context.slotCount % d == 0,
+              g >= 1, g <= d, d % g == 0 else {
+            throw EncryptedMLError.invalidOperand(
+                "block size \(d) with \(g) baby steps cannot hold a \(rows)×\(columns) layer in \(context.slotCount) slots; use a power-of-two block ≥ both widths dividing the slot count")
+        }
+        guard level >= 1, level <= context.maxLevel else {
+            throw EncryptedMLError.levelExhausted(
+                "a linear layer needs an input level in 1…\(context.maxLevel) to rescale, got \(level)")
+        }
+        self.rows = rows
+        self.columns = columns
+        self.blockSize = d
+        self.babySteps = g
+        self.inputLevel = level
+        self.scale = scale
+        let slots = context.slotCount
+        let primeScale = Double(context.ciphertextModuli[level].value)
+        func replicated(_ block: [Double], shift: Int) -> [Double] {
+            // value at slot s = block[(s − shift) mod D]
+            (0..<slots).map { s in block[(((s - shift) % d) + d) % d] }
+        }
+        if rows == 1 {
+            let row = Array(weights[0..<columns]) + [Double](repeating: 0, count: d - columns)
+            method = .rowSum(try context.encode(replicated(row, shift: 0), level: level, scale: primeScale))
+            var steps: [Int] = []
+            var s = 1
+            while s < d { steps.append(s); s <<= 1 }
+            rotations = steps
+            self.bias = nil
+            scalarBias = bias[0]
+        } else {
+            let diagonals = MatrixDiagonals(weights: weights, rows: rows, columns: columns, blockSize: d)
+            var blocks: [GiantBlock] = []
+            var used = Set<Int>()
+            for j in 0..<(d / g) {
+                var babies: [Int] = []
+                var plaintexts: [CKKSPlaintext] = []
+                for k in 0..<g {
+                    guard let diagonal = diagonals.diagonals[j * g + k] else { continue }
+                    babies.append(k)
+                    plaintexts.append(try context.encode(replicated(diagonal, shift: -j * g), level: level,
+                                                         scale: primeScale))
+                    if k > 0 { used.insert(k) }
+                }
+                if !babies.isEmpty {
+                    blocks.append(GiantBlock(giant: j * g, babies: babies, plaintexts: plaintexts))
+                    if j > 0 { used.insert(j * g) }
+                }
+            }
+            method = .diagonals(blocks)
+            rotations = used.sorted()
+            let padded = bias + [Double](repeating: 0, count: d - rows)
+            self.bias = try context.encode(replicated(padded, shift: 0), level: level - 1, scale: scale)
+            scalarBias = 0
+        }
+    }
+
+    /// Number of rotations one `apply` performs (hoisted baby steps included).
+    public var rotationCount: Int { rotations.count }
+
+    /// `W·x + b` for `x` at `inputLevel` (a higher level is dropped first) and `scale`:
+    /// the result is at `inputLevel − 1` with exactly the same scale, replicated layout.
+    /// - Throws: `.levelExhausted` for an input below `inputLevel`, `.invalidOperand` for a
+    ///   different scale, `.missingRotationKey` when the keys lack a rotation of `rotations`.
+    public func apply(_ input: CKKSCiphertext, context: CKKSContext,
+                      evaluationKeys keys: CKKSEvaluationKeys) throws -> CKKSCiphertext {
+        try context.check(input, "linear layer")
+        guard input.level >= inputLevel else {
+            throw EncryptedMLError.levelExhausted(
+                "linear layer expects its input at level \(inputLevel), got level \(input.level); the ciphertext does not follow the model's plan")
+        }
+        guard CKKSContext.scalesMatch(input.scale, scale) else {
+            throw EncryptedMLError.invalidOperand(
+                "linear layer expects input scale 2^\(String(format: "%.3f", log2(scale))), got 2^\(String(format: "%.3f", log2(input.scale))); encrypt at the plan's scale")
+        }
+        var x = input
+        try context.dropLevelInPlace(&x, to: inputLevel)
+        switch method {
+        case .rowSum(let row):
+            var acc = try context.multiplyWithoutRescale(x, row)
+            try context.rescaleInPlace(&acc)
+            for s in rotations {
+                try context.addInPlace(&acc, context.rotate(acc, by: s, evaluationKeys: keys))
+            }
+            acc.scale = scale
+            try context.addInPlace(&acc, scalarBias)
+            return acc
+        case .diagonals(let blocks):
+            let babySet = Set(blocks.flatMap(\.babies)).sorted()
+            let rotated = try context.rotateHoisted(x, by: babySet, evaluationKeys: keys)
+            var byStep = [Int: CKKSCiphertext]()
+            for (k, ct) in zip(babySet, rotated) { byStep[k] = ct }
+            let productScale = scale * Double(context.ciphertextModuli[inputLevel].value)
+            var result: CKKSCiphertext?
+            for block in blocks {
+                var inner = multiplyAccumulate(block, byStep, context: context, scale: productScale)
+                if block.giant != 0 {
+                    inner = try context.rotate(inner, by: block.giant, evaluationKeys: keys)
+                }
+                if result == nil { result = inner } else { try context.addInPlace(&result!, inner) }
+            }
+            var y = result!
+            try context.rescaleInPlace(&y)
+            y.scale = scale
+            try context.addInPlace(&y, bias!)
+            return y
+        }
+    }
+
+    /// `Σ_k rot(x, k) ⊙ pt_k` for one giant block, without rescale (scale `productScale`).
+    @usableFromInline
+    func multiplyAccumulate(_ block: GiantBlock, _ rotated: [Int: CKKSCiphertext], context: CKKSContext,
+                            scale productScale: Double) -> CKKSCiphertext {
+        let n = context.degree
+        let limbs = inputLevel + 1
+        let inputs = block.babies.map { rotated[$0]! }
+        func component(_ first: Bool) -> RNSPolynomial<Evaluation> {
+            RNSPolynomial<Evaluation>(degree: n, limbCount: limbs) { out in
+                let polys = inputs.map { first ? $0.c0 : $0.c1 }
+                withPointers(polys.map(\.data)) { a in
+                    withPointers(block.plaintexts.map(\.poly.data)) { b in
+                        var aLimb = [UnsafePointer<UInt64>](repeating: a[0], count: a.count)
+                        var bLimb = [UnsafePointer<UInt64>](repeating: b[0], count: b.count)
+                        for i in 0..<limbs {
+                            for t in 0..<a.count {
+                                aLimb[t] = a[t] + i * n
+                                bLimb[t] = b[t] + i * n
+                            }
+                            aLimb.withUnsafeBufferPointer { ap in
+                                bLimb.withUnsafeBufferPointer { bp in
+                                    LinearKernels.dotProduct(out + i * n, ap, bp, count: n,
+                                                             modulus: context.ciphertextModuli[i])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return CKKSCiphertext(c0: component(true), c1: component(false), scale: productScale,
+                              contextFingerprint: context.fingerprint)
+    }
+}
+
+/// Calls `body` with stable base pointers of every array (nested `withUnsafeBufferPointer`).
+@usableFromInline
+func withPointers<R>(_ arrays: [[UInt64]], _ body: ([UnsafePointer<UInt64>]) throws -> R) rethrows -> R {
+    func recurse(_ index: Int, _ acc: inout [UnsafePointer<UInt64>]) throws -> R {
+        if index == arrays.count { return try body(acc) }
+        return try arrays[index].withUnsafeBufferPointer { buffer in
+            acc.append(buffer.baseAddress!)
+            defer { acc.removeLast() }
+            return try recurse(index + 1, &acc)
+        }
+    }
+    var acc: [UnsafePointer<UInt64>] = []
+    acc.reserveCapacity(arrays.count)
+    return try recurse(0, &acc)
+}

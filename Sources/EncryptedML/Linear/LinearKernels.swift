@@ -1,0 +1,86 @@
+/// Multiply–accumulate kernels for the linear layers: sums of word products kept as
+/// 128-bit lazy sums and reduced once (Barrett) every `chunk` terms instead of after
+/// every product.
+@usableFromInline
+enum LinearKernels {
+    /// Terms whose 128-bit lazy sum cannot overflow for residues below a prime of
+    /// `bitWidth` bits: each product is below `2^(2·bitWidth)`.
+    @inlinable
+    static func chunk(bitWidth: Int) -> Int {
+        let spare = 127 - 2 * bitWidth
+        return spare >= 10 ? 1024 : 1 << max(spare, 0)
+    }
+
+    /// `out[c] = Σ_t a_t[c]·b_t[c] mod q` over `terms` pairs of limbs (`a`, `b` hold the
+    /// limb pointers; every residue below q). One 128-bit lazy sum per word, one Barrett
+    /// reduction per `chunk` terms. Cost: terms·count word products.
+    @inlinable
+    static func dotProduct(_ out: UnsafeMutablePointer<UInt64>, _ a: UnsafeBufferPointer<UnsafePointer<UInt64>>,
+                           _ b: UnsafeBufferPointer<UnsafePointer<UInt64>>, count: Int, modulus: Modulus) {
+        let terms = a.count
+        let step = chunk(bitWidth: modulus.bitWidth)
+        let q = modulus.value
+        for c in 0..<count {
+            var total: UInt64 = 0
+            var start = 0
+            while start < terms {
+                let end = Swift.min(start + step, terms)
+                var lo: UInt64 = 0, hi: UInt64 = 0
+                for t in start..<end {
+                    let p = a[t][c].multipliedFullWidth(by: b[t][c])
+                    let (s, carry) = lo.addingReportingOverflow(p.low)
+                    lo = s
+                    hi = hi &+ p.high &+ (carry ? 1 : 0)
+                }
+                let s = total &+ modulus.reduce(high: hi, low: lo)
+                total = Swift.min(s, s &- q)
+                start = end
+            }
+            out[c] = total
+        }
+    }
+
+    /// `out[c] = (Σ_t x_t[c]·w_t + bias) mod q` for scalar weights `w_t < q` (one per input
+    /// limb `x_t`). Same lazy 128-bit accumulation. Cost: terms·count word products.
+    @inlinable
+    static func scalarDotProduct(_ out: UnsafeMutablePointer<UInt64>, _ x: UnsafeBufferPointer<UnsafePointer<UInt64>>,
+                                 _ w: UnsafeBufferPointer<UInt64>, bias: UInt64, count: Int, modulus: Modulus) {
+        let terms = x.count
+        let step = chunk(bitWidth: modulus.bitWidth)
+        let q = modulus.value
+        // Blocks of coefficients so the running sums stay in registers/L1.
+        let block = 64
+        var lo = [UInt64](repeating: 0, count: block)
+        var hi = [UInt64](repeating: 0, count: block)
+        lo.withUnsafeMutableBufferPointer { lo in
+            hi.withUnsafeMutableBufferPointer { hi in
+                var base = 0
+                while base < count {
+                    let width = Swift.min(block, count - base)
+                    for c in 0..<width { out[base + c] = bias }
+                    var start = 0
+                    while start < terms {
+                        let end = Swift.min(start + step, terms)
+                        for c in 0..<width { lo[c] = 0; hi[c] = 0 }
+                        for t in start..<end {
+                            let weight = w[t]
+                            let src = x[t] + base
+                            for c in 0..<width {
+                                let p = src[c].multipliedFullWidth(by: weight)
+                                let (s, carry) = lo[c].addingReportingOverflow(p.low)
+                                lo[c] = s
+                                hi[c] = hi[c] &+ p.high &+ (carry ? 1 : 0)
+                            }
+                        }
+                        for c in 0..<width {
+                            let s = out[base + c] &+ modulus.reduce(high: hi[c], low: lo[c])
+                            out[base + c] = Swift.min(s, s &- q)
+                        }
+                        start = end
+                    }
+                    base += width
+                }
+            }
+        }
+    }
+}
