@@ -9,7 +9,7 @@ enum ActivationPlots {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw ConversionError.calibrationMismatch(source: directory, reason: "cannot create the plot folder (\(error.localizedDescription))")
+            throw CLIError.cannotWrite(path: directory, reason: "cannot create the plot folder: \(error.localizedDescription)")
         }
         let model = conversion.model
         var items: [(name: String, polynomial: PolynomialApproximation, layer: Int)] =
@@ -21,7 +21,7 @@ enum ActivationPlots {
             let svg = render(item.polynomial, title: item.name, observed: calibration?.observed)
             let path = (directory as NSString).appendingPathComponent("\(item.name).svg")
             do { try svg.write(toFile: path, atomically: true, encoding: .utf8) } catch {
-                throw ConversionError.calibrationMismatch(source: path, reason: "cannot write the plot (\(error.localizedDescription))")
+                throw CLIError.cannotWrite(path: path, reason: error.localizedDescription)
             }
             paths.append(path)
         }

@@ -80,7 +80,7 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
-        do {
+        try reportingErrors {
             let outcome = try convert()
             if json {
                 let encoder = JSONEncoder()
@@ -89,12 +89,6 @@ struct ConvertCommand: ParsableCommand {
             } else {
                 print(ConversionText(outcome: outcome, modelPath: model, outPath: out).render())
             }
-        } catch let exit as ExitCode {
-            throw exit
-        } catch {
-            let text = "\(error)".split(whereSeparator: \.isNewline).joined(separator: " ")
-            FileHandle.standardError.write(Data(("error: " + text + "\n").utf8))
-            throw ExitCode.failure
         }
     }
 
@@ -122,7 +116,7 @@ struct ConvertCommand: ParsableCommand {
         let conversion = try ModelConverter.assemble(tuned, stage: stage, calibration: calibrationSet, options: options,
                                                      original: trained)
         do { try conversion.model.save(to: out) } catch {
-            throw ConversionError.calibrationMismatch(source: out, reason: "cannot write the converted model (\(error.localizedDescription)); check that the folder exists and is writable")
+            throw CLIError.cannotWrite(path: out, reason: error.localizedDescription)
         }
         var plots: [String] = []
         if let plot {

@@ -6,6 +6,6 @@ struct EncML: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encml",
         abstract: "Machine-learning inference on CKKS-encrypted data.",
-        subcommands: [ConvertCommand.self]
+        subcommands: [TrainCommand.self, EvaluateCommand.self, SplitCommand.self, ConvertCommand.self]
     )
 }
