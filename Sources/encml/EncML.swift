@@ -10,6 +10,7 @@ struct EncML: ParsableCommand {
             TrainCommand.self,
             EvaluateCommand.self,
             SplitCommand.self,
+            ConvertCommand.self,
             Bench.self,
         ]
     )
