@@ -12,6 +12,10 @@ struct EncML: ParsableCommand {
             SplitCommand.self,
             ConvertCommand.self,
             Bench.self,
+            KeygenCommand.self,
+            EncryptCommand.self,
+            InferCommand.self,
+            DecryptCommand.self,
         ]
     )
 }

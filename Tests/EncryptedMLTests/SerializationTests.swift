@@ -303,7 +303,7 @@ extension Data {
         #expect(serializationError { try f.read(.ciphertexts, data.setting(first, to: [1])) } != nil)
         // Role check.
         let e = serializationError { _ = try CiphertextBundle.deserialize(data, context: f.context, role: .result, file: "q.ct") }
-        guard case .invalidField(_, "role", _) = e else { Issue.record("role mismatch: \(String(describing: e))"); return }
+        guard case .wrongRole = e else { Issue.record("role mismatch: \(String(describing: e))"); return }
     }
 
     @Test func oversizedClaimedCountsAreRefusedBeforeAllocating() throws {

@@ -78,9 +78,8 @@ extension CiphertextBundle {
                 throw .invalidField(file: file, field: "role", reason: "unknown role \(roleByte)")
             }
             if let expectedRole, role != expectedRole {
-                throw .invalidField(file: file, field: "role",
-                                    reason: "the file holds \(role), but \(expectedRole) is needed here"
-                                        + (expectedRole == .result ? " (decrypt the output of encml infer)" : " (infer takes the output of encml encrypt)"))
+                throw .wrongRole(file: file, found: role.description, expected: expectedRole.description,
+                                 hint: expectedRole == .result ? "decrypt the output of encml infer" : "infer takes the output of encml encrypt")
             }
             let modeByte = try r.readUInt8("packing mode")
             guard modeByte == 1 || modeByte == 2 else {

@@ -7,6 +7,8 @@ public enum SerializationError: Error, Sendable, Equatable, CustomStringConverti
     case notAnEncMLFile(file: String)
     /// The file holds another kind of object (e.g. a ciphertext where a key was expected).
     case wrongKind(file: String, expected: EncMLFileKind, found: String)
+    /// A ciphertext file holding a query where a result is needed, or the reverse.
+    case wrongRole(file: String, found: String, expected: String, hint: String)
     /// The format version is not one this build reads.
     case unsupportedVersion(file: String, found: Int, supported: Int)
     /// The file was made for other CKKS parameters (ring degree or primes).
@@ -31,6 +33,8 @@ public enum SerializationError: Error, Sendable, Equatable, CustomStringConverti
             return "\(file): not an encml key or ciphertext file (missing ENCML magic bytes); pass the file written by encml keygen/encrypt/infer"
         case let .wrongKind(file, expected, found):
             return "\(file): holds \(found), but \(expected.article) \(expected) was expected; check the order of the file options"
+        case let .wrongRole(file, found, expected, hint):
+            return "\(file): holds \(found), but \(expected) is needed here; \(hint)"
         case let .unsupportedVersion(file, found, supported):
             return "\(file): format version \(found) is not supported (this encml reads version \(supported)); re-create the file with this encml"
         case let .mismatchedParameters(file, detail, fix):
