@@ -16,6 +16,7 @@ struct EncML: ParsableCommand {
             EncryptCommand.self,
             InferCommand.self,
             DecryptCommand.self,
+            DemoCommand.self,
         ]
     )
 }
