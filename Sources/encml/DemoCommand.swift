@@ -104,7 +104,7 @@ struct DemoCommand: ParsableCommand {
             }
             let skBytes = try sk.serialized(context: session.context, modelTag: session.tag)
             let evkBytes = try evk.serialized(context: session.context, modelTag: session.tag)
-            try writeBinary(skBytes, to: file("client.sk"))
+            try writeBinary(skBytes, to: file("client.sk"), secret: true)
             try writeBinary(evkBytes, to: file("client.evk"))
             let keyCount = 1 + evk.galois.count
             let evkUnseeded = evkBytes.count + keyCount * (evk.relinearization.digitCount

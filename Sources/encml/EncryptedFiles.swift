@@ -73,10 +73,29 @@ func readBinary(_ path: String) throws -> Data {
     }
 }
 
-/// Writes `data` to `path` atomically, as a `CLIError.cannotWrite` on failure.
-func writeBinary(_ data: Data, to path: String) throws {
+/// Writes `data` to `path` atomically (a temporary file renamed over it), as a
+/// `CLIError.cannotWrite` on failure. A `secret` file is created readable by its owner
+/// only (0600) before any byte is written.
+func writeBinary(_ data: Data, to path: String, secret: Bool = false) throws {
     do {
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        if secret {
+            let temporary = path + ".tmp-\(UUID().uuidString)"
+            guard FileManager.default.createFile(atPath: temporary, contents: nil,
+                                                 attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteNoPermission)
+            }
+            do {
+                let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: temporary))
+                try handle.write(contentsOf: data)
+                try handle.close()
+                guard rename(temporary, path) == 0 else { throw CocoaError(.fileWriteUnknown) }
+            } catch {
+                try? FileManager.default.removeItem(atPath: temporary)
+                throw error
+            }
+        } else {
+            try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        }
     } catch {
         throw CLIError.cannotWrite(path: path, reason: error.localizedDescription)
     }

@@ -33,7 +33,7 @@ struct KeygenCommand: ParsableCommand {
             }
             let skData = try keys.0.serialized(context: session.context, modelTag: session.tag)
             let evkData = try keys.1.serialized(context: session.context, modelTag: session.tag)
-            try writeBinary(skData, to: secretKey)
+            try writeBinary(skData, to: secretKey, secret: true)
             try writeBinary(evkData, to: evalKeys)
             print("keys for \(session.context.parameters) with \(keys.1.rotationSteps.count) rotation keys in "
                   + String(format: "%.0f ms", ms) + "; wrote \(secretKey) (\(formatBytes(skData.count)), keep it private) and "
