@@ -107,9 +107,9 @@ struct DemoCommand: ParsableCommand {
             try writeBinary(skBytes, to: file("client.sk"), secret: true)
             try writeBinary(evkBytes, to: file("client.evk"))
             let keyCount = 1 + evk.galois.count
+            let keyModuli = session.context.ciphertextModuli + session.context.specialModuli
             let evkUnseeded = evkBytes.count + keyCount * (evk.relinearization.digitCount
-                * (session.context.ciphertextModuli.count + session.context.specialModuli.count) * session.context.degree * 8
-                - EncMLFormat.seedSize)
+                * EncMLFormat.residueBytes(moduli: keyModuli, degree: session.context.degree) - EncMLFormat.seedSize)
             let serverKeys = try session.readEvaluationKeys(file("client.evk"))
             let clientKey = try session.readSecretKey(file("client.sk"))
             let server = try InferenceServer(model: session.model, context: session.context)
@@ -124,7 +124,10 @@ struct DemoCommand: ParsableCommand {
                 let queryBytes = try queryBundle.serialized(context: session.context, modelTag: session.tag)
                 try writeBinary(queryBytes, to: file("query-\(mode.rawValue).ct"))
                 row.queryBytes = queryBytes.count
-                row.queryBytesUnseeded = queryBytes.count + query.ciphertexts.reduce(0) { $0 + 8 * $1.c1.data.count - EncMLFormat.seedSize }
+                row.queryBytesUnseeded = queryBytes.count + query.ciphertexts.reduce(0) {
+                    $0 + EncMLFormat.residueBytes(moduli: Array(session.context.ciphertextModuli[0...$1.level]), degree: $1.degree)
+                        - EncMLFormat.seedSize
+                }
                 row.ciphertexts = query.ciphertexts.count
 
                 let received = try session.readBundle(file("query-\(mode.rawValue).ct"), role: .query)

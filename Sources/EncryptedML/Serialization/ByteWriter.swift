@@ -16,13 +16,32 @@ struct ByteWriter {
     /// Raw bytes (magic, seeds).
     mutating func write(bytes raw: [UInt8]) { bytes.append(contentsOf: raw) }
 
-    /// Residues as 8-byte little-endian words. Cost: one memcpy on little-endian hosts.
-    mutating func write(words: [UInt64]) {
-        #if _endian(little)
-        words.withUnsafeBytes { bytes.append(contentsOf: $0) }
-        #else
-        for w in words { write(w) }
-        #endif
+    /// Limb-major residues bit-packed at their modulus width (see `EncMLFormat.residueBytes`):
+    /// limb `i`'s N values as one little-endian stream of `q_i.bitWidth`-bit fields, least
+    /// significant bit first, so each limb fills `N·w_i/8` whole bytes. Cost: O(N·limbs).
+    mutating func write(residues: [UInt64], moduli: [Modulus], degree n: Int) {
+        precondition(residues.count == moduli.count * n && n % 8 == 0)
+        let start = bytes.count
+        bytes.append(contentsOf: repeatElement(0, count: EncMLFormat.residueBytes(moduli: moduli, degree: n)))
+        bytes.withUnsafeMutableBufferPointer { out in
+            residues.withUnsafeBufferPointer { src in
+                var limbStart = start
+                for (i, m) in moduli.enumerated() {
+                    let w = m.bitWidth
+                    let limb = src.baseAddress! + i * n
+                    for k in 0..<n {
+                        let bit = k * w
+                        let shift = bit & 7
+                        let field = UInt128(limb[k]) << UInt128(shift)
+                        let base = limbStart + (bit >> 3)
+                        for b in 0..<((shift + w + 7) >> 3) {
+                            out[base + b] |= UInt8(truncatingIfNeeded: field >> UInt128(8 * b))
+                        }
+                    }
+                    limbStart += n * w / 8
+                }
+            }
+        }
     }
 
     var data: Data { Data(bytes) }
