@@ -155,6 +155,27 @@ extension Data {
         }
     }
 
+    @Test func residuesOfEveryPrimeWidthPackAndUnpackExactly() throws {
+        // Odd widths: fields straddle byte boundaries at every offset.
+        let g = SerializationFixture(polyDegree: 64, bits: [60, 33, 47, 21, 58])
+        #expect(g.context.ciphertextModuli.map(\.bitWidth) == [60, 33, 47, 21, 58])
+        let data = try g.publicKey.serialized(context: g.context)
+        #expect(data.count == EncMLFormat.headerSize + 32 + 64 * (60 + 33 + 47 + 21 + 58 + 60) / 8)
+        #expect(try CKKSPublicKey.deserialize(data, context: g.context).serialized(context: g.context) == data)
+        let keys = try g.keys.serialized(context: g.context)
+        #expect(try CKKSEvaluationKeys.deserialize(keys, context: g.context).serialized(context: g.context) == keys)
+        let x = randomVector(g.context.slotCount, seed: 9)
+        let a = try g.context.encrypt(x, publicKey: g.publicKey)  // not seeded: c1 packed too
+        let b = try g.context.multiply(a, a, evaluationKeys: g.keys)
+        let bundle = CiphertextBundle(role: .result, mode: .single, rowCount: 2, width: 1, ciphertexts: [a, b])
+        let bytes = try bundle.serialized(context: g.context)
+        let back = try CiphertextBundle.deserialize(bytes, context: g.context)
+        for (u, v) in zip(bundle.ciphertexts, back.ciphertexts) {
+            #expect(u.c0 == v.c0 && u.c1 == v.c1 && u.scale == v.scale)
+        }
+        #expect(precisionBits(try g.context.decrypt(back.ciphertexts[1], secretKey: g.secretKey), x.map { $0 * $0 }) >= 15)
+    }
+
     @Test func modelTagParsesWeightsFingerprints() {
         #expect(EncMLFormat.modelTag(weightsFingerprint: "0123456789abcdef") == 0x0123_4567_89ab_cdef)
         #expect(EncMLFormat.modelTag(weightsFingerprint: "xyz") == nil)
