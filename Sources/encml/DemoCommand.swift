@@ -103,14 +103,17 @@ struct DemoCommand: ParsableCommand {
                 return (sk, try client.generateEvaluationKeys(secretKey: sk))
             }
             let skBytes = try sk.serialized(context: session.context, modelTag: session.tag)
-            let evkBytes = try evk.serialized(context: session.context, modelTag: session.tag)
             try writeBinary(skBytes, to: file("client.sk"), secret: true)
-            try writeBinary(evkBytes, to: file("client.evk"))
+            let (evkBytes, evkWriteMs) = try timed { () throws -> Data in
+                let bytes = try evk.serialized(context: session.context, modelTag: session.tag)
+                try writeBinary(bytes, to: file("client.evk"))
+                return bytes
+            }
             let keyCount = 1 + evk.galois.count
             let keyModuli = session.context.ciphertextModuli + session.context.specialModuli
             let evkUnseeded = evkBytes.count + keyCount * (evk.relinearization.digitCount
                 * EncMLFormat.residueBytes(moduli: keyModuli, degree: session.context.degree) - EncMLFormat.seedSize)
-            let serverKeys = try session.readEvaluationKeys(file("client.evk"))
+            let (serverKeys, evkReadMs) = try timed { try session.readEvaluationKeys(file("client.evk")) }
             let clientKey = try session.readSecretKey(file("client.sk"))
             let server = try InferenceServer(model: session.model, context: session.context)
 
@@ -165,7 +168,8 @@ struct DemoCommand: ParsableCommand {
             print(pad("convert", 26) + pad(ms(convertMs), 12) + "polynomial model test accuracy " + pct(polyAccuracy))
             print(pad("keygen (client)", 26) + pad(ms(keygenMs), 12)
                   + "secret key \(formatBytes(skBytes.count)); evaluation keys \(formatBytes(evkBytes.count)) "
-                  + "(relinearization + \(evk.galois.count) rotation keys; \(formatBytes(evkUnseeded)) without seeds)")
+                  + "(relinearization + \(evk.galois.count) rotation keys; \(formatBytes(evkUnseeded)) without seeds; "
+                  + "serialize+write \(ms(evkWriteMs)), read+validate+expand \(ms(evkReadMs)))")
             for row in rows {
                 let m = row.mode.rawValue
                 print(pad("encrypt \(m) (client)", 26) + pad(ms(row.encryptMs), 12)
