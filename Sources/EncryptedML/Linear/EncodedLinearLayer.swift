@@ -83,7 +83,7 @@ public struct EncodedLinearLayer: Sendable {
         let slots = context.slotCount
         let primeScale = Double(context.ciphertextModuli[level].value)
         func replicated(_ block: [Double], shift: Int) -> [Double] {
-            // value at slot s = block[(s − shift) mod D]
+            // value at slot s = block[(s − shift) mod D], i.e. the block rotated right by `shift`
             (0..<slots).map { s in block[(((s - shift) % d) + d) % d] }
         }
         if rows == 1 {
@@ -105,7 +105,7 @@ public struct EncodedLinearLayer: Sendable {
                 for k in 0..<g {
                     guard let diagonal = diagonals.diagonals[j * g + k] else { continue }
                     babies.append(k)
-                    plaintexts.append(try context.encode(replicated(diagonal, shift: -j * g), level: level,
+                    plaintexts.append(try context.encode(replicated(diagonal, shift: j * g), level: level,
                                                          scale: primeScale))
                     if k > 0 { used.insert(k) }
                 }
