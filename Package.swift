@@ -42,7 +42,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
-        .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML"]),
+        .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML", "Models"]),
         // Test targets are added with their first tests: PlaintextTests, EncryptedMLTests, encmlTests.
     ]
 )
