@@ -64,7 +64,21 @@ extension CKKSContext {
             bs.append(contentsOf: b.data)
             as_.append(contentsOf: a.data)
         }
-        return KeySwitchingKey(b: bs, a: as_, digitCount: digits, seed: seed, permutation: permutation)
+        return KeySwitchingKey(b: bs, a: as_, bShoup: shoupConstants(bs), aShoup: shoupConstants(as_),
+                               digitCount: digits, seed: seed, permutation: permutation)
+    }
+
+    /// Shoup constants of digit-major key material (`(j·(L+K+1) + i)·N + k`).
+    func shoupConstants(_ words: [UInt64]) -> [UInt64] {
+        let n = degree
+        let limbs = keyModuli.count
+        return [UInt64](unsafeUninitializedCapacity: words.count) { out, initialized in
+            for index in stride(from: 0, to: words.count, by: n) {
+                let m = keyModuli[(index / n) % limbs]
+                for k in 0..<n { out[index + k] = m.shoup(words[index + k]) }
+            }
+            initialized = words.count
+        }
     }
 
     /// Generates the relinearization key and the Galois keys for `rotations` (slot i ← slot i+k;

@@ -32,6 +32,10 @@ public struct KeySwitchingKey: Sendable {
     let b: [UInt64]
     /// `a_j` for each digit, same layout.
     let a: [UInt64]
+    /// Shoup constants `⌊b·2^64/q⌋` and `⌊a·2^64/q⌋` of every word (keys are fixed operands, so
+    /// the inner product of key switching uses Shoup products instead of Barrett reductions).
+    let bShoup: [UInt64]
+    let aShoup: [UInt64]
     /// Number of digits.
     public let digitCount: Int
     /// The 32-byte seed the `a_j` were expanded from.

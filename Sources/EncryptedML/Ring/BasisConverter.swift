@@ -84,4 +84,24 @@ public struct BasisConverter: Sendable {
             }
         }
     }
+
+    /// Single-prime source only: writes the residues modulo `target[targetIndex]` of the
+    /// *centered* representatives `x ∈ (−q/2, q/2]` of `input` (values `< q`). Centered digits
+    /// halve the key-switching noise. Cost: N reductions.
+    @inlinable
+    public func convertCentered(_ input: UnsafePointer<UInt64>, degree n: Int, targetIndex j: Int,
+                                to output: UnsafeMutablePointer<UInt64>) {
+        precondition(source.count == 1, "centered conversion is defined for a single source prime")
+        let q = source[0].value
+        let half = q >> 1
+        let t = target[j]
+        for k in 0..<n {
+            let x = input[k]
+            let negative = x > half
+            let magnitude = negative ? q &- x : x
+            let r = t.reduce(magnitude)
+            let negated = t.negate(r)
+            output[k] = negative ? negated : r
+        }
+    }
 }
