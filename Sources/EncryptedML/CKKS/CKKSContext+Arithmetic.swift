@@ -125,7 +125,8 @@ extension CKKSContext {
     /// A plaintext's polynomial restricted to `level` (dropping its extra limbs), or an error when
     /// it is below that level.
     func plaintextPoly(_ pt: CKKSPlaintext, level: Int) -> RNSPolynomial<Evaluation> {
-        pt.level == level ? pt.poly : pt.poly.prefix(limbs: level + 1)
+        // Limb-wise operations read only the first `level + 1` limbs of a longer operand.
+        pt.poly
     }
 
     // MARK: - Addition

@@ -11,7 +11,8 @@ extension CKKSContext {
     /// Cost: N random bytes and L+K+1 NTTs.
     public func generateSecretKey() -> CKKSSecretKey {
         let s = Sampling.ternary(count: degree)
-        return CKKSSecretKey(poly: smallPolynomial(s, moduli: keyModuli, tables: keyTables),
+        let poly = smallPolynomial(s, moduli: keyModuli, tables: keyTables)
+        return CKKSSecretKey(poly: poly, shoup: poly.shoupConstants(moduli: keyModuli),
                              coefficients: s, contextFingerprint: fingerprint)
     }
 
@@ -27,7 +28,8 @@ extension CKKSContext {
         var product = a
         product.multiply(secretKey.poly, moduli: keyModuli)
         b.subtract(product, moduli: keyModuli)
-        return CKKSPublicKey(b: b, a: a, seed: seed, contextFingerprint: fingerprint)
+        return CKKSPublicKey(b: b, a: a, bShoup: b.shoupConstants(moduli: keyModuli),
+                             aShoup: a.shoupConstants(moduli: keyModuli), seed: seed, contextFingerprint: fingerprint)
     }
 
     /// A key-switching key from `target` (`s'`, evaluation form over all key primes) to `s`.

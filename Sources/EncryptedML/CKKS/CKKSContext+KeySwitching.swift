@@ -129,7 +129,7 @@ extension CKKSContext {
                  message: RNSPolynomial<Coefficient>?) -> RNSPolynomial<Evaluation> {
         let n = degree
         let special = specialModuli.count
-        var scratch = [UInt64](repeating: 0, count: (special + 1) * n)
+        var scratch = [UInt64](repeating: 0, count: (special + 2) * n)
         let empty: [UInt64] = []
         let noiseWords: [UInt64] = noise.map { e in e.map { UInt64(bitPattern: Int64($0)) } } ?? []
         x.data.withUnsafeMutableBufferPointer { buffer in
@@ -153,11 +153,13 @@ extension CKKSContext {
                             }
                         }
                         let temp = scratch.baseAddress!
+                        let overflow = temp + (special + 1) * n
                         let prepared = pToQ.prepare(UnsafePointer(pPart), degree: n, scratch: temp + n)
+                        if special > 1 { pToQ.overflowMultiples(prepared: prepared, degree: n, into: overflow) }
                         for i in 0...level {
                             let m = ciphertextModuli[i]
                             let q = m.value
-                            pToQ.convert(prepared: prepared, degree: n, targetIndex: i, to: temp)
+                            pToQ.convertExact(prepared: prepared, overflow: overflow, degree: n, targetIndex: i, to: temp)
                             // − (P−1)/2: temp is now the centered residue of x modulo P.
                             let half = halfPModQ[i]
                             for k in 0..<n {
@@ -201,7 +203,9 @@ extension CKKSContext {
     /// Fused ModDown and rescale for a relinearized product at level l ≥ 1: returns
     /// `round((P·d + x) / (P·q_l))` at level l − 1, where `x` is an inner-product output over
     /// `q_0 … q_l, P` and `d` the matching tensor component over `q_0 … q_l`.
-    /// Cost: (1+K) inverse NTTs and l forward NTTs — three fewer than ModDown then rescale.
+    /// The conversion from `{q_l, P}` is exact (overflow multiple removed in floating point), so the
+    /// division carries no biased error. Cost: (1+K) inverse NTTs and l forward NTTs — three fewer
+    /// than ModDown then rescale.
     func modDownAndRescale(_ x: consuming RNSPolynomial<Evaluation>, adding d: RNSPolynomial<Evaluation>, level: Int)
         -> RNSPolynomial<Evaluation>
     {
@@ -212,8 +216,8 @@ extension CKKSContext {
         let halfSource = fusedHalfSource[level]
         let halfTarget = fusedHalfTarget[level]
         let inverse = fusedInverse[level]
-        var scratch = [UInt64](unsafeUninitializedCapacity: (sourceCount + 1) * n) { _, initialized in
-            initialized = (sourceCount + 1) * n
+        var scratch = [UInt64](unsafeUninitializedCapacity: (sourceCount + 2) * n) { _, initialized in
+            initialized = (sourceCount + 2) * n
         }
         x.data.withUnsafeMutableBufferPointer { buffer in
             d.data.withUnsafeBufferPointer { dd in
@@ -240,11 +244,13 @@ extension CKKSContext {
                         LimbKernels.addScalarInPlace(sourceLimbs + s * n, halfSource[s], count: n, modulus: table.modulus)
                     }
                     let temp = scratch.baseAddress!
+                    let overflow = temp + (sourceCount + 1) * n
                     let prepared = converter.prepare(UnsafePointer(sourceLimbs), degree: n, scratch: temp + n)
+                    converter.overflowMultiples(prepared: prepared, degree: n, into: overflow)
                     for i in 0..<level {
                         let m = ciphertextModuli[i]
                         let q = m.value
-                        converter.convert(prepared: prepared, degree: n, targetIndex: i, to: temp)
+                        converter.convertExact(prepared: prepared, overflow: overflow, degree: n, targetIndex: i, to: temp)
                         let h = halfTarget[i]
                         for k in 0..<n {
                             let v = temp[k] &- h

@@ -69,18 +69,23 @@ extension CKKSContext {
                                 b.c1.data.withUnsafeBufferPointer { b1 in
                                     for i in 0...level {
                                         let m = ciphertextModuli[i]
+                                        let q = m.value
+                                        let twoQ = m.twiceValue
                                         let o = i * n
+                                        // Shoup constants of b's components computed on the fly (two
+                                        // products each) make all four products Shoup products.
                                         for k in (o)..<(o + n) {
                                             let x0 = a0[k], x1 = a1[k], y0 = b0[k], y1 = b1[k]
-                                            let p00 = x0.multipliedFullWidth(by: y0)
-                                            let p01 = x0.multipliedFullWidth(by: y1)
-                                            let p10 = x1.multipliedFullWidth(by: y0)
-                                            let p11 = x1.multipliedFullWidth(by: y1)
-                                            let (low, carry) = p01.low.addingReportingOverflow(p10.low)
-                                            let high = p01.high &+ p10.high &+ (carry ? 1 : 0)
-                                            o0[k] = m.reduce(high: p00.high, low: p00.low)
-                                            o1[k] = m.reduce(high: high, low: low)
-                                            o2[k] = m.reduce(high: p11.high, low: p11.low)
+                                            let s0 = m.shoupFast(y0), s1 = m.shoupFast(y1)
+                                            let p00 = x0 &* y0 &- x0.multipliedFullWidth(by: s0).high &* q
+                                            let p01 = x0 &* y1 &- x0.multipliedFullWidth(by: s1).high &* q
+                                            let p10 = x1 &* y0 &- x1.multipliedFullWidth(by: s0).high &* q
+                                            let p11 = x1 &* y1 &- x1.multipliedFullWidth(by: s1).high &* q
+                                            o0[k] = Swift.min(p00, p00 &- q)
+                                            let mid = p01 &+ p10
+                                            let midReduced = Swift.min(mid, mid &- twoQ)
+                                            o1[k] = Swift.min(midReduced, midReduced &- q)
+                                            o2[k] = Swift.min(p11, p11 &- q)
                                         }
                                     }
                                 }
@@ -141,9 +146,8 @@ extension CKKSContext {
         let scale = ct.scale * pt.scale
         try checkProductScale(scale, level: ct.level, "multiply plaintext")
         let moduli = self.moduli(level: ct.level)
-        let p = plaintextPoly(pt, level: ct.level)
-        ct.c0.multiply(p, moduli: moduli)
-        ct.c1.multiply(p, moduli: moduli)
+        ct.c0.multiply(pt.poly, shoup: pt.shoup, moduli: moduli)
+        ct.c1.multiply(pt.poly, shoup: pt.shoup, moduli: moduli)
         ct.scale = scale
         ct.seed = nil
     }

@@ -3,6 +3,8 @@
 public struct CKKSSecretKey: Sendable {
     /// `s` in evaluation form, limbs `q_0 … q_L, p_0 … p_{K−1}`.
     let poly: RNSPolynomial<Evaluation>
+    /// Shoup constants of `poly` (decryption multiplies by `s` with Shoup products).
+    let shoup: [UInt64]
     /// The signed coefficients of `s` (for serialization and tests).
     public let coefficients: [Int8]
     /// Fingerprint of the parameters.
@@ -16,6 +18,9 @@ public struct CKKSPublicKey: Sendable {
     let b: RNSPolynomial<Evaluation>
     /// The uniform polynomial.
     let a: RNSPolynomial<Evaluation>
+    /// Shoup constants of `b` and `a` (encryption multiplies them by `u`).
+    let bShoup: [UInt64]
+    let aShoup: [UInt64]
     /// The 32-byte seed `a` was expanded from.
     public let seed: [UInt8]
     /// Fingerprint of the parameters.
