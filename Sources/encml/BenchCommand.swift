@@ -20,6 +20,9 @@ struct Bench: ParsableCommand {
     @Flag(name: .long, help: "Measure thread CPU time instead of wall-clock time (robust on a loaded machine).")
     var cpuTime = false
 
+    @Flag(name: .long, help: "Process independent limbs on all cores (the compared figures are single-threaded).")
+    var parallel = false
+
     @Option(name: .long, help: ArgumentHelp("Run only this primitive (for profilers).", visibility: .hidden))
     var only: String?
 
@@ -36,10 +39,12 @@ struct Bench: ParsableCommand {
                 guard let parameters = BenchPrimitives.parameterSets[name] else {
                     throw ValidationError("unknown parameter set '\(name)'; use n8192 or n16384")
                 }
-                BenchPrimitives.useCPUTime = cpuTime
+                BenchPrimitives.useCPUTime = cpuTime && !parallel
+                BenchPrimitives.parallel = parallel
                 primitives[name] = try BenchPrimitives.measure(parameters, repetitions: repetitions, only: only)
             }
-            let report = BenchReport(threads: 1, clock: cpuTime ? "thread_cpu" : "wall", primitives: primitives)
+            let report = BenchReport(threads: parallel ? ProcessInfo.processInfo.activeProcessorCount : 1,
+                                     clock: cpuTime && !parallel ? "thread_cpu" : "wall", primitives: primitives)
             if json {
                 print(report.jsonText())
             } else {
@@ -66,7 +71,7 @@ struct BenchReport {
     }
 
     func table() -> String {
-        var lines = ["CKKS primitives, median ms (\(clock) clock), single thread"]
+        var lines = ["CKKS primitives, median ms (\(clock) clock), \(threads == 1 ? "single thread" : "\(threads) threads")"]
         for set in primitives.keys.sorted() {
             lines.append(set + "  " + (BenchPrimitives.parameterSets[set]?.description ?? ""))
             for (key, value) in primitives[set]!.sorted(by: { $0.key < $1.key }) {
@@ -86,6 +91,8 @@ enum BenchPrimitives {
 
     /// Whether `median` reads the calling thread's CPU time instead of the wall clock.
     nonisolated(unsafe) static var useCPUTime = false
+    /// Whether the measured context processes limbs on several threads.
+    nonisolated(unsafe) static var parallel = false
 
     /// Current time in nanoseconds: wall clock, or the thread's CPU time.
     static func now() -> UInt64 {
@@ -109,7 +116,7 @@ enum BenchPrimitives {
     }
 
     static func measure(_ parameters: CKKSParameters, repetitions: Int, only: String? = nil) throws -> [String: Double] {
-        let context = try CKKSContext(parameters: parameters)
+        let context = try CKKSContext(parameters: parameters, parallel: parallel)
         let secretKey = context.generateSecretKey()
         let publicKey = try context.generatePublicKey(secretKey: secretKey)
         let keys = try context.generateEvaluationKeys(secretKey: secretKey, rotations: [1])

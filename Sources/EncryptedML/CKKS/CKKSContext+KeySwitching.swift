@@ -29,17 +29,17 @@ extension CKKSContext {
         let ext = level + 1 + special
         let digits = digitCount(level: level)
         let coefficientForm = c.inverseNTT(qTables)
-        var scratch = [UInt64](repeating: 0, count: digitSize * n)
+        var scratch = [UInt64](repeating: 0, count: digits * digitSize * n)
         let data = [UInt64](unsafeUninitializedCapacity: digits * ext * n) { out, initialized in
             c.data.withUnsafeBufferPointer { evaluation in
                 coefficientForm.data.withUnsafeBufferPointer { coefficients in
                     scratch.withUnsafeMutableBufferPointer { scratch in
-                        for j in 0..<digits {
+                        forEachIndex(digits) { j in
                             let start = j * digitSize
                             let count = min(digitSize, level + 1 - start)
                             let converter = modUpConverters[start * 64 + count]!
                             let prepared = converter.prepare(coefficients.baseAddress! + start * n, degree: n,
-                                                             scratch: scratch.baseAddress!)
+                                                             scratch: scratch.baseAddress! + j * digitSize * n)
                             let base = out.baseAddress! + j * ext * n
                             for r in 0..<ext {
                                 let limb = base + r * n
@@ -77,7 +77,7 @@ extension CKKSContext {
         let keyLimbs = keyModuli.count
         var out0 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
         var out1 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
-        var gathered = permutation == nil ? [] : [UInt64](repeating: 0, count: n)
+        var gathered = permutation == nil ? [] : [UInt64](repeating: 0, count: ext * n)
         out0.data.withUnsafeMutableBufferPointer { o0 in
             out1.data.withUnsafeMutableBufferPointer { o1 in
                 d.data.withUnsafeBufferPointer { dd in
@@ -86,7 +86,7 @@ extension CKKSContext {
                             key.bShoup.withUnsafeBufferPointer { kbs in
                                 key.aShoup.withUnsafeBufferPointer { kas in
                                     gathered.withUnsafeMutableBufferPointer { g in
-                                        for r in 0..<ext {
+                                        forEachIndex(ext) { r in
                                             let keyIndex = keyLimbIndex(r, level: level)
                                             let m = keyModuli[keyIndex]
                                             let acc0 = o0.baseAddress! + r * n
@@ -94,8 +94,8 @@ extension CKKSContext {
                                             for j in 0..<digits {
                                                 var x = UnsafePointer(dd.baseAddress! + (j * ext + r) * n)
                                                 if let permutation {
-                                                    permutation.apply(x, to: g.baseAddress!)
-                                                    x = UnsafePointer(g.baseAddress!)
+                                                    permutation.apply(x, to: g.baseAddress! + r * n)
+                                                    x = UnsafePointer(g.baseAddress! + r * n)
                                                 }
                                                 let offset = (j * keyLimbs + keyIndex) * n
                                                 InnerProductKernel.multiplyAccumulate(
@@ -129,7 +129,7 @@ extension CKKSContext {
                  message: RNSPolynomial<Coefficient>?) -> RNSPolynomial<Evaluation> {
         let n = degree
         let special = specialModuli.count
-        var scratch = [UInt64](repeating: 0, count: (special + 2) * n)
+        var scratch = [UInt64](repeating: 0, count: (special + 2 + level) * n)
         let empty: [UInt64] = []
         let noiseWords: [UInt64] = noise.map { e in e.map { UInt64(bitPattern: Int64($0)) } } ?? []
         x.data.withUnsafeMutableBufferPointer { buffer in
@@ -156,9 +156,11 @@ extension CKKSContext {
                         let overflow = temp + (special + 1) * n
                         let prepared = pToQ.prepare(UnsafePointer(pPart), degree: n, scratch: temp + n)
                         if special > 1 { pToQ.overflowMultiples(prepared: prepared, degree: n, into: overflow) }
-                        for i in 0...level {
+                        forEachIndex(level + 1) { i in
                             let m = ciphertextModuli[i]
                             let q = m.value
+                            // Limb 0 uses the first scratch limb, limb i > 0 its own.
+                            let temp = i == 0 ? temp : overflow + i * n
                             pToQ.convertExact(prepared: prepared, overflow: overflow, degree: n, targetIndex: i, to: temp)
                             // − (P−1)/2: temp is now the centered residue of x modulo P.
                             let half = halfPModQ[i]
@@ -216,8 +218,8 @@ extension CKKSContext {
         let halfSource = fusedHalfSource[level]
         let halfTarget = fusedHalfTarget[level]
         let inverse = fusedInverse[level]
-        var scratch = [UInt64](unsafeUninitializedCapacity: (sourceCount + 2) * n) { _, initialized in
-            initialized = (sourceCount + 2) * n
+        var scratch = [UInt64](unsafeUninitializedCapacity: (sourceCount + 2 + level) * n) { _, initialized in
+            initialized = (sourceCount + 2 + level) * n
         }
         x.data.withUnsafeMutableBufferPointer { buffer in
             d.data.withUnsafeBufferPointer { dd in
@@ -247,9 +249,10 @@ extension CKKSContext {
                     let overflow = temp + (sourceCount + 1) * n
                     let prepared = converter.prepare(UnsafePointer(sourceLimbs), degree: n, scratch: temp + n)
                     converter.overflowMultiples(prepared: prepared, degree: n, into: overflow)
-                    for i in 0..<level {
+                    forEachIndex(level) { i in
                         let m = ciphertextModuli[i]
                         let q = m.value
+                        let temp = i == 0 ? temp : overflow + i * n
                         converter.convertExact(prepared: prepared, overflow: overflow, degree: n, targetIndex: i, to: temp)
                         let h = halfTarget[i]
                         for k in 0..<n {

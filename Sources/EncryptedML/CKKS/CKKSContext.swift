@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Everything precomputed for one CKKS parameter set: the primes, NTT tables, the
@@ -240,6 +241,21 @@ public final class CKKSContext: Sendable {
     /// Number of key-switching digits at `level`: ⌈(level+1)/α⌉.
     @inlinable func digitCount(level: Int) -> Int { (level + digitSize) / digitSize }
 
+    /// Runs `body(0) … body(count − 1)`, on several threads when the context is `parallel`.
+    /// Iterations must touch disjoint memory.
+    @inlinable func forEachIndex(_ count: Int, _ body: (Int) -> Void) {
+        if parallel && count > 1 {
+            // The iterations write disjoint memory and concurrentPerform returns only when all are
+            // done, so handing the non-Sendable closure to the worker threads is safe.
+            withoutActuallyEscaping(body) { body in
+                let box = UncheckedSendableBox(body)
+                DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
+            }
+        } else {
+            for i in 0..<count { body(i) }
+        }
+    }
+
     // MARK: - Checks
 
     @usableFromInline func check(_ ct: CKKSCiphertext, _ what: String) throws {
@@ -262,4 +278,10 @@ public final class CKKSContext: Sendable {
                 "\(what): key was generated under other parameters than \(parameters); generate keys with this context")
         }
     }
+}
+
+/// Carries a value across a concurrency boundary whose safety the caller guarantees.
+@usableFromInline struct UncheckedSendableBox<Value>: @unchecked Sendable {
+    @usableFromInline let value: Value
+    @usableFromInline init(_ value: Value) { self.value = value }
 }
