@@ -32,12 +32,12 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         AllocatorTuning.keepLargeBuffersInTheHeap()
-        do {
+        try reportingErrors {
             var primitives: [String: [String: Double]] = [:]
             let wanted = sets.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
             for name in wanted {
                 guard let parameters = BenchPrimitives.parameterSets[name] else {
-                    throw ValidationError("unknown parameter set '\(name)'; use n8192 or n16384")
+                    throw CLIError.invalidValue(option: "--sets", value: name, expected: "n8192 and/or n16384")
                 }
                 BenchPrimitives.useCPUTime = cpuTime && !parallel
                 BenchPrimitives.parallel = parallel
@@ -45,14 +45,7 @@ struct Bench: ParsableCommand {
             }
             let report = BenchReport(threads: parallel ? ProcessInfo.processInfo.activeProcessorCount : 1,
                                      clock: cpuTime && !parallel ? "thread_cpu" : "wall", primitives: primitives)
-            if json {
-                print(report.jsonText())
-            } else {
-                print(report.table())
-            }
-        } catch let error as EncryptedMLError {
-            FileHandle.standardError.write(Data("encml bench: \(error.description)\n".utf8))
-            throw ExitCode.failure
+            print(json ? report.jsonText() : report.table())
         }
     }
 }

@@ -1,1 +1,0 @@
-// The Plaintext module. See ../../../shared/DESIGN.md (Layout).
