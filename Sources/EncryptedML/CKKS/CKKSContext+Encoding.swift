@@ -200,7 +200,7 @@ extension CKKSContext {
         let poly = try RNSPolynomial<Coefficient>(degree: degree, limbCount: l + 1) { out in
             try writeEncodedCoefficients(real: real, imaginary: imaginary, scale: scale, level: l, to: out)
         }.forwardNTT(qTables)
-        return CKKSPlaintext(poly: poly, scale: scale, contextFingerprint: fingerprint)
+        return CKKSPlaintext(poly: poly, scale: scale, contextFingerprint: fingerprint, moduli: ciphertextModuli)
     }
 
     /// Decodes a plaintext to its N/2 real slot values (imaginary parts dropped).
@@ -271,10 +271,13 @@ extension CKKSContext {
             var x: UInt128 = 0
             for i in 0...level { x = x &+ UInt128(y[i]) &* t.hatLow[i] }
             x = x &- UInt128(UInt64(v)) &* t.modulusLow
-            // Signed 128-bit → Double without the generic conversion: high·2^64 + low.
-            let high = Int64(bitPattern: UInt64(truncatingIfNeeded: x >> 64))
-            let low = UInt64(truncatingIfNeeded: x)
-            out[k] = Double(high) * 0x1p64 + Double(low)
+            // Signed 128-bit → Double without the generic conversion: sign · (high·2^64 + low)
+            // of the magnitude (no cancellation).
+            let negative = (x >> 127) == 1
+            let magnitude = negative ? 0 &- x : x
+            let value = Double(UInt64(truncatingIfNeeded: magnitude >> 64)) * 0x1p64
+                + Double(UInt64(truncatingIfNeeded: magnitude))
+            out[k] = negative ? -value : value
         }
     }
 }
