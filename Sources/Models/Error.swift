@@ -47,7 +47,7 @@ public enum ConversionError: Error, CustomStringConvertible, Equatable, Sendable
             return "polynomial degree \(d) is not supported; use a degree between 1 and 1023"
         case let .unreachableError(context, function, target, best, maxDegree, interval):
             let bestText = best.isFinite ? String(format: "%.3g", best) : "none"
-            return "\(context): \(function) cannot be approximated within \(String(format: "%.3g", target)) on \(interval) with degree ≤ \(maxDegree) (best max error \(bestText)); raise --max-error, set --degree, or calibrate on data with a narrower range"
+            return "\(context): \(function) cannot be approximated within \(String(format: "%.3g", target)) on \(interval) with degree ≤ \(maxDegree) (best max error \(bestText)); raise --max-error or --max-degree, set --degree, or calibrate on data with a narrower range"
         case let .impossiblePrecision(bits, reason):
             return "precision of \(bits) bits is impossible at 128-bit security: \(reason); lower --precision or the polynomial degrees"
         case let .calibrationMismatch(source, reason):

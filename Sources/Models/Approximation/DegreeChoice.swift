@@ -7,6 +7,6 @@ public enum DegreeChoice: Sendable, Equatable {
     /// uses the function's default target (`ApproximatedFunction.defaultTargetError`).
     case automatic(maxError: Double?, maxDegree: Int)
 
-    /// The default automatic choice: each function's default target, degree ≤ 127 (depth ≤ 7).
-    public static let standard = DegreeChoice.automatic(maxError: nil, maxDegree: 127)
+    /// The default automatic choice: each function's default target, degree ≤ 255 (depth ≤ 8).
+    public static let standard = DegreeChoice.automatic(maxError: nil, maxDegree: 255)
 }

@@ -62,8 +62,10 @@ public enum ModelConverter {
 
     /// Folds, plans and reports, keeping `stage`'s polynomials fixed (their ranges and outside
     /// shares are measured again with `model`'s weights, which fine-tuning may have changed).
+    /// `original` (default: `model`) is the model whose accuracy the report calls original, the
+    /// one before fine-tuning.
     public static func assemble(_ model: TrainedModel, stage: ApproximationStage, calibration: CalibrationSet,
-                                options: ConversionOptions) throws -> Conversion {
+                                options: ConversionOptions, original: TrainedModel? = nil) throws -> Conversion {
         try model.validate()
         try options.validate()
         try calibration.validate(featureCount: model.featureCount, classCount: model.classCount)
@@ -102,7 +104,7 @@ public enum ModelConverter {
         var outputSigmoid: PolynomialApproximation?
         var decoding: OutputDecoding = model.link == .sigmoid ? .clientSigmoid : .clientSoftmax
         var outputMagnitude = outputCalibration.interval.magnitude
-        var outputs = calibrations + [outputCalibration]
+        let outputs = calibrations + [outputCalibration]
         if options.encryptedSigmoid {
             let sigmoid = try PolynomialApproximation.fit(.sigmoid, on: outputCalibration.interval, degree: options.degree,
                                                           context: "output sigmoid")
@@ -124,12 +126,12 @@ public enum ModelConverter {
         var originalAccuracy: Double?
         var polynomialAccuracy: Double?
         if let labels = calibration.labels {
-            var original = 0, polynomial = 0
+            var originalCorrect = 0, polynomial = 0
             for (row, label) in zip(calibration.rows, labels) {
-                if model.predictClass(raw: row) == label { original += 1 }
+                if (original ?? model).predictClass(raw: row) == label { originalCorrect += 1 }
                 if encrypted.predictClass(raw: row) == label { polynomial += 1 }
             }
-            originalAccuracy = Double(original) / Double(labels.count)
+            originalAccuracy = Double(originalCorrect) / Double(labels.count)
             polynomialAccuracy = Double(polynomial) / Double(labels.count)
         }
         var summaries = zip(stage.activations, calibrations).map { polynomial, calibrated in

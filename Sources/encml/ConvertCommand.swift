@@ -1,0 +1,146 @@
+import ArgumentParser
+import Foundation
+import Models
+import Plaintext
+
+/// `encml convert`: a trained model → `MODEL.he.json` for encrypted inference, with a report.
+struct ConvertCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convert",
+        abstract: "Convert a trained model for encrypted inference (polynomial activations, plan, CKKS parameters).",
+        discussion: """
+        Calibrates each layer's pre-activation range on the calibration CSV (columns matched by name), \
+        replaces relu/tanh/sigmoid by Chebyshev polynomials (square/poly convert exactly), folds the \
+        standardizer and the intervals into the weights, and chooses 128-bit CKKS parameters. \
+        Default error targets: 1e-3 for sigmoid/tanh, 2 % of the interval's largest magnitude for relu.
+        """
+    )
+
+    @Option(help: "Trained model (MODEL.json from `encml train`).")
+    var model: String
+
+    @Option(help: "Calibration data (CSV with the model's feature columns; the target column, if present, gives accuracies).")
+    var calibration: String
+
+    @Option(help: "Where to write the converted model (MODEL.he.json).")
+    var out: String
+
+    @Option(help: "Write one SVG per polynomial activation into this folder.")
+    var plot: String?
+
+    @Flag(help: "Print the report as one JSON object on stdout.")
+    var json = false
+
+    @Option(help: "Fixed polynomial degree for approximated activations (default: chosen from the error target).")
+    var degree: Int?
+
+    @Option(name: .customLong("max-error"), help: "Max approximation error on the interval (default: 1e-3 for sigmoid/tanh, 2 % of the interval for relu).")
+    var maxError: Double?
+
+    @Option(name: .customLong("max-degree"), help: "Largest degree the automatic choice may use.")
+    var maxDegree: Int = 255
+
+    @Option(help: "Required output precision in bits (sets the CKKS scale).")
+    var precision: Int = 20
+
+    @Option(help: "Interval margin on each side, as a fraction of the calibrated range.")
+    var margin: Double = 0.1
+
+    @Option(help: "Share of calibration pre-activations the interval must cover before the margin (1 = all).")
+    var coverage: Double = 1.0
+
+    @Option(help: "Fine-tune a relu/tanh/sigmoid MLP for this many epochs with the polynomials in place (needs the target column).")
+    var finetune: Int?
+
+    @Option(help: "Seed for fine-tuning.")
+    var seed: UInt64 = 0
+
+    @Flag(name: .customLong("encrypted-sigmoid"), help: "Evaluate the output sigmoid under encryption (two-class models) instead of on the client.")
+    var encryptedSigmoid = false
+
+    func validate() throws {
+        if degree != nil && maxError != nil {
+            throw ValidationError("--degree and --max-error are alternatives; pass one of them")
+        }
+        if let finetune, finetune < 1 || finetune > 10_000 {
+            throw ValidationError("--finetune takes a number of epochs between 1 and 10000")
+        }
+    }
+
+    /// The options the flags describe.
+    var options: ConversionOptions {
+        var options = ConversionOptions()
+        if let degree { options.degree = .fixed(degree) }
+        else { options.degree = .automatic(maxError: maxError, maxDegree: maxDegree) }
+        options.margin = margin
+        options.coverage = coverage
+        options.precisionBits = precision
+        options.encryptedSigmoid = encryptedSigmoid
+        return options
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let outcome = try convert()
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(outcome.conversion.report), as: UTF8.self))
+            } else {
+                print(ConversionText(outcome: outcome, modelPath: model, outPath: out).render())
+            }
+        }
+    }
+
+    /// Everything `run` prints about: the conversion, the rows it used, the fine-tuning figures.
+    struct Outcome {
+        var conversion: Conversion
+        var source: TrainedModel
+        var rowCount: Int
+        var finetune: FinetuneSummary?
+        var plots: [String]
+    }
+
+    /// Loads, converts (fine-tunes if asked), writes the model and the plots.
+    func convert() throws -> Outcome {
+        let trained = try TrainedModel.load(from: model)
+        let calibrationSet = try loadCalibration(for: trained)
+        let options = self.options
+        var stage = try ModelConverter.approximate(trained, calibration: calibrationSet, options: options)
+        var tuned = trained
+        var summary: FinetuneSummary?
+        if let epochs = finetune {
+            (tuned, stage, summary) = try Finetuner.finetune(trained, stage: stage, calibration: calibrationSet,
+                                                             options: options, epochs: epochs, seed: seed)
+        }
+        let conversion = try ModelConverter.assemble(tuned, stage: stage, calibration: calibrationSet, options: options,
+                                                     original: trained)
+        do { try conversion.model.save(to: out) } catch {
+            throw CLIError.cannotWrite(path: out, reason: error.localizedDescription)
+        }
+        var plots: [String] = []
+        if let plot {
+            plots = try ActivationPlots.write(conversion: conversion, to: plot)
+        }
+        return Outcome(conversion: conversion, source: trained, rowCount: calibrationSet.rows.count,
+                       finetune: summary, plots: plots)
+    }
+
+    /// Reads the calibration CSV: the model's feature columns by name; labels when the target
+    /// column is present.
+    func loadCalibration(for trained: TrainedModel) throws -> CalibrationSet {
+        let table = try CSVReader.read(path: calibration)
+        if table.columnIndex(trained.targetName) != nil {
+            let data = try Dataset(table: table, featureNames: trained.featureNames, targetName: trained.targetName,
+                                   classLabels: trained.classLabels)
+            return CalibrationSet(rows: (0..<data.count).map(data.row), labels: data.labels, source: calibration)
+        }
+        if finetune != nil {
+            throw ConversionError.calibrationMismatch(source: calibration, reason: "--finetune needs the target column '\(trained.targetName)', which is missing")
+        }
+        let matrix = try table.numericMatrix(columns: trained.featureNames)
+        let d = trained.featureCount
+        let rows = (0..<(matrix.count / d)).map { Array(matrix[$0 * d ..< ($0 + 1) * d]) }
+        return CalibrationSet(rows: rows, labels: nil, source: calibration)
+    }
+}
