@@ -43,8 +43,9 @@ struct Bench: ParsableCommand {
                 BenchPrimitives.parallel = parallel
                 primitives[name] = try BenchPrimitives.measure(parameters, repetitions: repetitions, only: only)
             }
-            let report = BenchReport(threads: parallel ? ProcessInfo.processInfo.activeProcessorCount : 1,
+            var report = BenchReport(threads: parallel ? ProcessInfo.processInfo.activeProcessorCount : 1,
                                      clock: cpuTime && !parallel ? "thread_cpu" : "wall", primitives: primitives)
+            report.inference = try BenchInference.measure(repetitions: max(3, min(repetitions, 11)), only: only)
             print(json ? report.jsonText() : report.table())
         }
     }
@@ -55,10 +56,13 @@ struct BenchReport {
     var threads: Int
     var clock: String
     var primitives: [String: [String: Double]]
+    /// Encrypted inference figures (`Bench+Inference.swift`), nil when not measured.
+    var inference: [String: Double]?
 
     func jsonText() -> String {
         var object: [String: Any] = ["threads": threads, "clock": clock]
         object["primitives"] = primitives.mapValues { $0 as [String: Any] }
+        if let inference { object["inference"] = inference }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
     }
@@ -69,6 +73,12 @@ struct BenchReport {
             lines.append(set + "  " + (BenchPrimitives.parameterSets[set]?.description ?? ""))
             for (key, value) in primitives[set]!.sorted(by: { $0.key < $1.key }) {
                 lines.append("  " + key.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: key.hasPrefix("precision") ? "%10.1f" : "%10.4f", value))
+            }
+        }
+        if let inference {
+            lines.append("inference (server side; ms, or predictions/s)")
+            for (key, value) in inference.sorted(by: { $0.key < $1.key }) {
+                lines.append("  " + key.padding(toLength: 30, withPad: " ", startingAt: 0) + String(format: "%12.2f", value))
             }
         }
         return lines.joined(separator: "\n")
