@@ -30,9 +30,13 @@ func diagonalsReproduceTheMatrixProduct(_ shape: Shape) {
     let w = randomVector(shape.rows * shape.columns, seed: 7)
     let x = randomVector(shape.columns, seed: 8)
     let d = SingleQueryPacking.blockSize(forWidths: [shape.rows, shape.columns])
-    let y = MatrixDiagonals(weights: w, rows: shape.rows, columns: shape.columns, blockSize: d).apply(x)
     let expected = plainAffine(w, [Double](repeating: 0, count: shape.rows), rows: shape.rows, columns: shape.columns, x)
-    #expect(precisionBits(Array(y.prefix(shape.rows)), expected) > 45)
+    // Square Halevi–Shoup diagonals and the hybrid (span = power of two ≥ rows) agree with W·x.
+    for span in [d, MatrixDiagonals.span(rows: shape.rows, blockSize: d)] {
+        let diagonals = MatrixDiagonals(weights: w, rows: shape.rows, columns: shape.columns, blockSize: d, span: span)
+        #expect(diagonals.diagonals.count == span)
+        #expect(precisionBits(Array(diagonals.apply(x).prefix(shape.rows)), expected) > 45)
+    }
 }
 
 @Test(arguments: shapes)
@@ -46,7 +50,12 @@ func singleQueryMatrixVectorProductMatchesPlainArithmetic(_ shape: Shape) throws
     let x = randomVector(shape.columns, seed: 5)
     let layer = try EncodedLinearLayer(context: ctx, weights: w, rows: shape.rows, columns: shape.columns, bias: b,
                                        blockSize: d, babySteps: g, level: 3, scale: ctx.defaultScale)
-    #expect(layer.rotationCount <= (g - 1) + (d / g - 1))
+    let span = MatrixDiagonals.span(rows: shape.rows, blockSize: d)
+    let spanLog = (0...10).first { (span << $0) >= d }!
+    #expect(layer.rotationCount <= (min(g, span) - 1) + (span / min(g, span) - 1) + spanLog)
+    // Every rotation is inside the plan's key set {1…g−1} ∪ {g, 2g, …}.
+    let plan = SingleQueryPacking(shapes: [(outputs: shape.rows, inputs: shape.columns)], slotCount: ctx.slotCount)
+    #expect(Set(layer.rotations).isSubset(of: Set(plan.rotations)))
     var slots = [Double](repeating: 0, count: ctx.slotCount)
     for base in stride(from: 0, to: ctx.slotCount, by: d) { for i in 0..<shape.columns { slots[base + i] = x[i] } }
     let ct = try ctx.encrypt(slots, secretKey: f.secretKey)
