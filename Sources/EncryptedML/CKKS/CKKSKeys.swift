@@ -3,6 +3,8 @@
 public struct CKKSSecretKey: Sendable {
     /// `s` in evaluation form, limbs `q_0 … q_L, p_0 … p_{K−1}`.
     let poly: RNSPolynomial<Evaluation>
+    /// Shoup constants of `poly` (decryption multiplies by `s` with Shoup products).
+    let shoup: [UInt64]
     /// The signed coefficients of `s` (for serialization and tests).
     public let coefficients: [Int8]
     /// Fingerprint of the parameters.
@@ -16,6 +18,9 @@ public struct CKKSPublicKey: Sendable {
     let b: RNSPolynomial<Evaluation>
     /// The uniform polynomial.
     let a: RNSPolynomial<Evaluation>
+    /// Shoup constants of `b` and `a` (encryption multiplies them by `u`).
+    let bShoup: [UInt64]
+    let aShoup: [UInt64]
     /// The 32-byte seed `a` was expanded from.
     public let seed: [UInt8]
     /// Fingerprint of the parameters.
@@ -32,6 +37,10 @@ public struct KeySwitchingKey: Sendable {
     let b: [UInt64]
     /// `a_j` for each digit, same layout.
     let a: [UInt64]
+    /// Shoup constants `⌊b·2^64/q⌋` and `⌊a·2^64/q⌋` of every word (keys are fixed operands, so
+    /// the inner product of key switching uses Shoup products instead of Barrett reductions).
+    let bShoup: [UInt64]
+    let aShoup: [UInt64]
     /// Number of digits.
     public let digitCount: Int
     /// The 32-byte seed the `a_j` were expanded from.

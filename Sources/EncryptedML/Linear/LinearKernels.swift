@@ -12,31 +12,45 @@ enum LinearKernels {
     }
 
     /// `out[c] = Σ_t a_t[c]·b_t[c] mod q` over `terms` pairs of limbs (`a`, `b` hold the
-    /// limb pointers; every residue below q). One 128-bit lazy sum per word, one Barrett
-    /// reduction per `chunk` terms. Cost: terms·count word products.
+    /// limb pointers; every residue below q). Blocks of 64 words keep their 128-bit lazy sums
+    /// in L1 while the terms stream through; one Barrett reduction per word per `chunk`
+    /// terms. Cost: terms·count word products.
     @inlinable
     static func dotProduct(_ out: UnsafeMutablePointer<UInt64>, _ a: UnsafeBufferPointer<UnsafePointer<UInt64>>,
                            _ b: UnsafeBufferPointer<UnsafePointer<UInt64>>, count: Int, modulus: Modulus) {
         let terms = a.count
         let step = chunk(bitWidth: modulus.bitWidth)
         let q = modulus.value
-        for c in 0..<count {
-            var total: UInt64 = 0
-            var start = 0
-            while start < terms {
-                let end = Swift.min(start + step, terms)
-                var lo: UInt64 = 0, hi: UInt64 = 0
-                for t in start..<end {
-                    let p = a[t][c].multipliedFullWidth(by: b[t][c])
-                    let (s, carry) = lo.addingReportingOverflow(p.low)
-                    lo = s
-                    hi = hi &+ p.high &+ (carry ? 1 : 0)
+        let block = 64
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * block) { sums in
+            let lo = sums.baseAddress!
+            let hi = lo + block
+            var base = 0
+            while base < count {
+                let width = Swift.min(block, count - base)
+                for c in 0..<width { out[base + c] = 0 }
+                var start = 0
+                while start < terms {
+                    let end = Swift.min(start + step, terms)
+                    for c in 0..<width { lo[c] = 0; hi[c] = 0 }
+                    for t in start..<end {
+                        let x = a[t] + base
+                        let y = b[t] + base
+                        for c in 0..<width {
+                            let p = x[c].multipliedFullWidth(by: y[c])
+                            let (s, carry) = lo[c].addingReportingOverflow(p.low)
+                            lo[c] = s
+                            hi[c] = hi[c] &+ p.high &+ (carry ? 1 : 0)
+                        }
+                    }
+                    for c in 0..<width {
+                        let s = out[base + c] &+ modulus.reduce(high: hi[c], low: lo[c])
+                        out[base + c] = Swift.min(s, s &- q)
+                    }
+                    start = end
                 }
-                let s = total &+ modulus.reduce(high: hi, low: lo)
-                total = Swift.min(s, s &- q)
-                start = end
+                base += width
             }
-            out[c] = total
         }
     }
 
@@ -50,10 +64,10 @@ enum LinearKernels {
         let q = modulus.value
         // Blocks of coefficients so the running sums stay in registers/L1.
         let block = 64
-        var lo = [UInt64](repeating: 0, count: block)
-        var hi = [UInt64](repeating: 0, count: block)
-        lo.withUnsafeMutableBufferPointer { lo in
-            hi.withUnsafeMutableBufferPointer { hi in
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: 2 * block) { sums in
+            let lo = sums.baseAddress!
+            let hi = lo + block
+            do {
                 var base = 0
                 while base < count {
                     let width = Swift.min(block, count - base)

@@ -1,0 +1,71 @@
+import EncryptedML
+import Testing
+
+/// Rotations (slot i ← slot i+k), conjugation and hoisting at N = 8192, precision in bits.
+@Suite struct CKKSRotationTests {
+    let f = Fixture.n8192
+    var n: Int { f.context.slotCount }
+
+    func rotated(_ x: [Double], _ k: Int) -> [Double] {
+        (0..<x.count).map { x[(($0 + k) % x.count + x.count) % x.count] }
+    }
+
+    @Test func rotationsByEveryPowerOfTwoMoveSlotIPlusKIntoSlotI() throws {
+        let x = randomVector(n, seed: 40)
+        let ct = try f.context.encrypt(x, publicKey: f.publicKey)
+        for e in 0..<12 {
+            let k = 1 << e
+            let r = try f.context.rotate(ct, by: k, evaluationKeys: f.keys)
+            let bits = precisionBits(try f.context.decrypt(r, secretKey: f.secretKey), rotated(x, k))
+            #expect(bits >= 20, "rotation by \(k): \(bits) bits")
+        }
+    }
+
+    @Test(arguments: [3, -3, 17, -1, -5, 100, -1000, 4095, 0, 4096])
+    func rotationsByArbitraryPositiveAndNegativeAmounts(k: Int) throws {
+        let x = randomVector(n, seed: 41)
+        let ct = try f.context.encrypt(x, publicKey: f.publicKey)
+        let r = try f.context.rotate(ct, by: k, evaluationKeys: f.keys)
+        let bits = precisionBits(try f.context.decrypt(r, secretKey: f.secretKey), rotated(x, k))
+        #expect(bits >= 20, "rotation by \(k): \(bits) bits")
+    }
+
+    @Test func rotationAfterMultiplyAtALowerLevel() throws {
+        let x = randomVector(n, seed: 42)
+        let ct = try f.context.multiply(try f.context.encrypt(x, publicKey: f.publicKey), x)
+        let r = try f.context.rotate(ct, by: -3, evaluationKeys: f.keys)
+        #expect(r.level == 1)
+        #expect(precisionBits(try f.context.decrypt(r, secretKey: f.secretKey), rotated(x.map { $0 * $0 }, -3)) >= 20)
+    }
+
+    @Test func conjugationNegatesImaginaryParts() throws {
+        let values = (0..<n).map { CKKSComplex(sin(Double($0)), cos(Double($0) * 0.5)) }
+        let ct = try f.context.encrypt(values, publicKey: f.publicKey)
+        let c = try f.context.conjugate(ct, evaluationKeys: f.keys)
+        let out = try f.context.decryptComplex(c, secretKey: f.secretKey)
+        #expect(precisionBits(out.map(\.real), values.map(\.real)) >= 20)
+        #expect(precisionBits(out.map(\.imaginary), values.map { -$0.imaginary }) >= 20)
+    }
+
+    @Test func hoistedRotationsEqualSingleRotations() throws {
+        let x = randomVector(n, seed: 43)
+        let ct = try f.context.encrypt(x, publicKey: f.publicKey)
+        let steps = [1, 2, 3, -3, 17, 0, 1024]
+        let hoisted = try f.context.rotateHoisted(ct, by: steps, evaluationKeys: f.keys)
+        let decomposition = try f.context.decompose(ct)
+        for (k, h) in zip(steps, hoisted) {
+            let single = try f.context.rotate(ct, by: k, evaluationKeys: f.keys)
+            #expect(h.c0 == single.c0 && h.c1 == single.c1, "hoisted rotation by \(k) differs from the single one")
+            let reused = try f.context.rotate(ct, decomposition: decomposition, by: k, evaluationKeys: f.keys)
+            #expect(reused.c0 == single.c0 && reused.c1 == single.c1)
+            #expect(precisionBits(try f.context.decrypt(h, secretKey: f.secretKey), rotated(x, k)) >= 20)
+        }
+        // Composition: rotating by 1 then 2 agrees with the hoisted rotation by 3 on the values.
+        let composed = try f.context.rotate(try f.context.rotate(ct, by: 1, evaluationKeys: f.keys), by: 2, evaluationKeys: f.keys)
+        let a = try f.context.decrypt(composed, secretKey: f.secretKey)
+        let b = try f.context.decrypt(hoisted[2], secretKey: f.secretKey)
+        #expect(precisionBits(a, b) >= 20)
+    }
+}
+
+import Foundation
