@@ -129,17 +129,11 @@ extension CKKSEvaluationKeys {
             return keys
         }
         func expand(_ raw: RawKey) throws(SerializationError) -> KeySwitchingKey {
-            var a: [UInt64] = []
-            a.reserveCapacity(raw.b.count)
             do {
-                for j in 0..<digits {
-                    a.append(contentsOf: try Sampling.uniform(seed: raw.seed, domain: UInt32(j), moduli: keyModuli, degree: n).data)
-                }
+                return try context.assembleKeySwitchingKey(b: raw.b, seed: raw.seed, galoisElement: raw.element)
             } catch {
                 throw .invalidField(file: file, field: "key seed", reason: "\(error)")
             }
-            let permutation = raw.element == 1 ? nil : GaloisPermutation(element: raw.element, degree: n)
-            return KeySwitchingKey(b: raw.b, a: a, digitCount: digits, seed: raw.seed, permutation: permutation)
         }
         let relinearization = try expand(rawKeys[0])
         var galois: [Int: KeySwitchingKey] = [:]

@@ -33,12 +33,10 @@ extension CKKSPublicKey {
             seed = try r.readBytes(EncMLFormat.seedSize, "public key seed")
             return try r.readResidues(limbsOf: moduli, degree: n, "public key b")
         }
-        let a: RNSPolynomial<Evaluation>
         do {
-            a = try Sampling.uniform(seed: seed, domain: 0, moduli: moduli, degree: n)
+            return try context.assemblePublicKey(b: b, seed: seed)
         } catch {
             throw SerializationError.invalidField(file: file, field: "public key seed", reason: "\(error)")
         }
-        return CKKSPublicKey(b: RNSPolynomial(degree: n, data: b), a: a, seed: seed, contextFingerprint: context.fingerprint)
     }
 }
