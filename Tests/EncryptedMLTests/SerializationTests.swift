@@ -155,12 +155,15 @@ extension Data {
         }
     }
 
-    @Test func residuesOfEveryPrimeWidthPackAndUnpackExactly() throws {
-        // Odd widths: fields straddle byte boundaries at every offset.
-        let g = SerializationFixture(polyDegree: 64, bits: [60, 33, 47, 21, 58])
+    /// Odd widths: fields straddle byte and word boundaries at every offset; at N = 32 the
+    /// limbs (e.g. 32·33 bits = 132 bytes) do not end on a word boundary either.
+    @Test(arguments: [64, 32])
+    func residuesOfEveryPrimeWidthPackAndUnpackExactly(_ degree: Int) throws {
+        let g = SerializationFixture(polyDegree: degree, bits: [60, 33, 47, 21, 58])
+        let n = degree
         #expect(g.context.ciphertextModuli.map(\.bitWidth) == [60, 33, 47, 21, 58])
         let data = try g.publicKey.serialized(context: g.context)
-        #expect(data.count == EncMLFormat.headerSize + 32 + 64 * (60 + 33 + 47 + 21 + 58 + 60) / 8)
+        #expect(data.count == EncMLFormat.headerSize + 32 + n * (60 + 33 + 47 + 21 + 58 + 60) / 8)
         #expect(try CKKSPublicKey.deserialize(data, context: g.context).serialized(context: g.context) == data)
         let keys = try g.keys.serialized(context: g.context)
         #expect(try CKKSEvaluationKeys.deserialize(keys, context: g.context).serialized(context: g.context) == keys)

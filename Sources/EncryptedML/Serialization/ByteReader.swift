@@ -78,27 +78,46 @@ struct ByteReader {
         let base = raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset
         var bad: (limb: Int, index: Int)? = nil
         let words = [UInt64](unsafeUninitializedCapacity: count) { out, initialized in
-            var limbStart = 0
+            var src = UnsafeRawPointer(base)
             for (i, m) in moduli.enumerated() {
                 let q = m.value
                 let w = m.bitWidth
                 let mask: UInt64 = (1 << UInt64(w)) &- 1
                 let dst = out.baseAddress! + i * n
+                let limbEnd = src + n * w / 8
+                // Stream: `acc` holds `available` < 64 unread bits; words are loaded little-endian.
+                var acc: UInt64 = 0
+                var available = 0
                 var above: UInt64 = 0
                 for k in 0..<n {
-                    let bit = k * w
-                    let shift = bit & 7
-                    let src = base + limbStart + (bit >> 3)
-                    var field: UInt128 = 0
-                    for b in 0..<((shift + w + 7) >> 3) { field |= UInt128(src[b]) << UInt128(8 * b) }
-                    let v = UInt64(truncatingIfNeeded: field >> UInt128(shift)) & mask
+                    var v: UInt64
+                    if available >= w {
+                        v = acc
+                        acc = w == 64 ? 0 : acc >> UInt64(w)
+                        available -= w
+                    } else {
+                        let left = limbEnd - src
+                        var next: UInt64 = 0
+                        if left >= 8 {
+                            next = UInt64(littleEndian: src.loadUnaligned(as: UInt64.self))
+                            src += 8
+                        } else {
+                            for b in 0..<left { next |= UInt64(src.load(fromByteOffset: b, as: UInt8.self)) << UInt64(8 * b) }
+                            src += left
+                        }
+                        v = acc | (available == 0 ? next : next << UInt64(available))
+                        let used = w - available
+                        acc = used == 64 ? 0 : next >> UInt64(used)
+                        available = (left >= 8 ? 64 : 8 * left) - used
+                    }
+                    v &= mask
                     dst[k] = v
                     above |= v >= q ? 1 : 0
                 }
                 if above != 0 && bad == nil {
                     bad = (i, (0..<n).first { dst[$0] >= q } ?? 0)
                 }
-                limbStart += n * w / 8
+                src = limbEnd
             }
             initialized = count
         }

@@ -25,20 +25,26 @@ struct ByteWriter {
         bytes.append(contentsOf: repeatElement(0, count: EncMLFormat.residueBytes(moduli: moduli, degree: n)))
         bytes.withUnsafeMutableBufferPointer { out in
             residues.withUnsafeBufferPointer { src in
-                var limbStart = start
+                var dst = out.baseAddress! + start
                 for (i, m) in moduli.enumerated() {
                     let w = m.bitWidth
                     let limb = src.baseAddress! + i * n
+                    // Stream: `acc` holds `filled` < 64 pending bits; full words go out little-endian.
+                    var acc: UInt64 = 0
+                    var filled = 0
                     for k in 0..<n {
-                        let bit = k * w
-                        let shift = bit & 7
-                        let field = UInt128(limb[k]) << UInt128(shift)
-                        let base = limbStart + (bit >> 3)
-                        for b in 0..<((shift + w + 7) >> 3) {
-                            out[base + b] |= UInt8(truncatingIfNeeded: field >> UInt128(8 * b))
+                        let v = limb[k]
+                        acc |= v << UInt64(filled)
+                        filled += w
+                        if filled >= 64 {
+                            UnsafeMutableRawPointer(dst).storeBytes(of: acc.littleEndian, as: UInt64.self)
+                            dst += 8
+                            filled -= 64
+                            acc = filled == 0 ? 0 : v >> UInt64(w - filled)
                         }
                     }
-                    limbStart += n * w / 8
+                    for b in 0..<(filled >> 3) { dst[b] = UInt8(truncatingIfNeeded: acc >> UInt64(8 * b)) }
+                    dst += filled >> 3
                 }
             }
         }
