@@ -37,7 +37,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Random seed of the split and the training.")
     var seed: UInt64 = 0
 
-    @Option(help: "Folder for the model, key and ciphertext files (default: a fresh temporary folder).")
+    @Option(help: "Keep the model, key and ciphertext files in this folder (default: a temporary folder, removed at the end).")
     var out: String?
 
     /// The bundled CSV: in the working directory's `notebooks-data`, or next to the package
@@ -74,6 +74,8 @@ struct DemoCommand: ParsableCommand {
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                 throw CLIError.cannotWrite(path: folder, reason: error.localizedDescription)
             }
+            // A temporary folder goes away at the end, on success or error: ciphertexts can take hundreds of MB.
+            defer { if out == nil { try? FileManager.default.removeItem(atPath: folder) } }
             func file(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
 
             // Plaintext: split, train, convert.
@@ -189,7 +191,7 @@ struct DemoCommand: ParsableCommand {
                       + String(format: "max |Δ probability| %.2e, max |Δ output| %.2e", row.maxProbabilityError, row.maxOutputError))
             }
             print("")
-            print("files in \(folder)")
+            if out != nil { print("model, keys and ciphertexts in \(folder)") }
         }
     }
 
