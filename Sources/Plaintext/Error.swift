@@ -37,6 +37,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Training options or data do not fit together (e.g. too few rows per class to split).
     case invalidOptions(reason: String)
 
+    /// The one-line message: what, where (file, row, column) and how to fix it.
     public var description: String {
         switch self {
         case let .unreadable(file):
