@@ -41,7 +41,7 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .unreadable(file):
-            return "\(file): cannot read the file; check the path and permissions."
+            return "\(file): cannot read the file; check that the path names a readable regular file."
         case let .emptyFile(file):
             return "\(file): the file is empty; expected a header row and data rows."
         case let .headerOnly(file):
