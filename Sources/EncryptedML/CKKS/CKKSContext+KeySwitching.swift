@@ -65,7 +65,8 @@ extension CKKSContext {
         return KeySwitchDecomposition(level: level, digitCount: digits, data: data, contextFingerprint: fingerprint)
     }
 
-    /// `Σ_j σ(d_j)·(b_j, a_j)` over the extended basis, with σ the optional slot permutation.
+    /// `Σ_j σ(d_j)·(b_j, a_j)` over the extended basis, with σ the optional slot permutation,
+    /// computed as `σ(Σ_j d_j·K'_j)` with the Galois key stored σ^(−1)-scattered (`K'`).
     /// Shoup products against the key's precomputed constants, lazy sums kept below 2q.
     /// Cost: 2·digits·(l+1+K)·N Shoup products.
     func innerProduct(_ d: KeySwitchDecomposition, key: KeySwitchingKey, permutation: GaloisPermutation?)
@@ -79,14 +80,16 @@ extension CKKSContext {
         var out0 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
         var out1 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
         let source = permutation?.source ?? []
+        var scratch = permutation == nil ? [] : [UInt64](repeating: 0, count: ext * n)
         out0.data.withUnsafeMutableBufferPointer { o0 in
             out1.data.withUnsafeMutableBufferPointer { o1 in
                 d.data.withUnsafeBufferPointer { dd in
-                    key.b.withUnsafeBufferPointer { kb in
-                        key.a.withUnsafeBufferPointer { ka in
-                            key.bShoup.withUnsafeBufferPointer { kbs in
-                                key.aShoup.withUnsafeBufferPointer { kas in
+                    key.storedB.withUnsafeBufferPointer { kb in
+                        key.storedA.withUnsafeBufferPointer { ka in
+                            key.storedBShoup.withUnsafeBufferPointer { kbs in
+                                key.storedAShoup.withUnsafeBufferPointer { kas in
                                     source.withUnsafeBufferPointer { perm in
+                                    scratch.withUnsafeMutableBufferPointer { g in
                                         forEachIndex(ext) { r in
                                             let keyIndex = keyLimbIndex(r, level: level)
                                             let m = keyModuli[keyIndex]
@@ -96,12 +99,20 @@ extension CKKSContext {
                                                 let x = UnsafePointer(dd.baseAddress! + (j * ext + r) * n)
                                                 let offset = (j * keyLimbs + keyIndex) * n
                                                 InnerProductKernel.multiplyAccumulate(
-                                                    acc0, acc1, x, permutation == nil ? nil : perm.baseAddress!,
+                                                    acc0, acc1, x, nil,
                                                     kb.baseAddress! + offset, kbs.baseAddress! + offset,
                                                     ka.baseAddress! + offset, kas.baseAddress! + offset,
                                                     count: n, modulus: m, first: j == 0)
                                             }
                                             InnerProductKernel.finalize(acc0, acc1, count: n, modulus: m)
+                                            if permutation != nil {
+                                                // σ of the accumulated limb (the key was stored σ^(−1)-scattered).
+                                                let t = g.baseAddress! + r * n
+                                                t.update(from: acc0, count: n)
+                                                for k in 0..<n { acc0[k] = t[Int(perm[k])] }
+                                                t.update(from: acc1, count: n)
+                                                for k in 0..<n { acc1[k] = t[Int(perm[k])] }
+                                            }
                                         }
                                     }
                                 }
@@ -110,6 +121,7 @@ extension CKKSContext {
                     }
                 }
             }
+        }
         }
         return (out0, out1)
     }
