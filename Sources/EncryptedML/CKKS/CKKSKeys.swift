@@ -55,8 +55,8 @@ public struct KeySwitchingKey: Sendable {
     /// stored scattered by σ^(−1) (`stored[source[k]] = canonical[k]`), so that the inner product
     /// `Σ_j σ(d_j)·K_j = σ(Σ_j d_j·K'_j)` runs unpermuted and vectorized, with a single gather of
     /// each output limb. Cost: one scatter pass over the key for a Galois key.
-    init(b: [UInt64], a: [UInt64], bShoup: [UInt64], aShoup: [UInt64], digitCount: Int, seed: [UInt8],
-         permutation: GaloisPermutation?) {
+    package init(b: [UInt64], a: [UInt64], bShoup: [UInt64], aShoup: [UInt64], digitCount: Int, seed: [UInt8],
+                 permutation: GaloisPermutation?) {
         if let permutation {
             storedB = KeySwitchingKey.scatter(b, permutation)
             storedA = KeySwitchingKey.scatter(a, permutation)
@@ -74,9 +74,9 @@ public struct KeySwitchingKey: Sendable {
     }
 
     /// The `b_j` words in canonical slot order (what a serializer stores).
-    var b: [UInt64] { permutation.map { KeySwitchingKey.gather(storedB, $0) } ?? storedB }
+    package var b: [UInt64] { permutation.map { KeySwitchingKey.gather(storedB, $0) } ?? storedB }
     /// The `a_j` words in canonical slot order.
-    var a: [UInt64] { permutation.map { KeySwitchingKey.gather(storedA, $0) } ?? storedA }
+    package var a: [UInt64] { permutation.map { KeySwitchingKey.gather(storedA, $0) } ?? storedA }
 
     /// `out[source[k]] = words[k]` in every N-word limb.
     static func scatter(_ words: [UInt64], _ permutation: GaloisPermutation) -> [UInt64] {
@@ -116,6 +116,15 @@ public struct CKKSEvaluationKeys: Sendable {
     public let rotationSteps: [Int]
     /// Fingerprint of the parameters.
     public let contextFingerprint: UInt64
+
+    /// Assembles evaluation keys (key generation, deserialization).
+    package init(relinearization: KeySwitchingKey, galois: [Int: KeySwitchingKey], rotationSteps: [Int],
+                 contextFingerprint: UInt64) {
+        self.relinearization = relinearization
+        self.galois = galois
+        self.rotationSteps = rotationSteps
+        self.contextFingerprint = contextFingerprint
+    }
 
     /// Whether a rotation by `steps` slots (any sign) has a key. Cost: O(k) for the element.
     public func hasRotation(_ steps: Int, degree: Int) -> Bool {
