@@ -69,3 +69,37 @@ import Testing
 }
 
 import Foundation
+
+@Suite struct GaloisKeyLayoutTests {
+    /// A serializer stores a Galois key's canonical `b` and its seed; rebuilding the key from them
+    /// (re-expanding `a`, as deserialization does) gives the same key and correct rotations, even
+    /// though the key is held σ^(−1)-scattered for the vectorized inner product.
+    @Test func galoisKeysRebuiltFromCanonicalWordsAndSeedRotateCorrectly() throws {
+        let f = Fixture.n8192
+        let ctx = f.context
+        let moduli = ctx.ciphertextModuli + ctx.specialModuli
+        var rebuilt: [Int: KeySwitchingKey] = [:]
+        for (element, key) in f.keys.galois {
+            var a: [UInt64] = []
+            for j in 0..<key.digitCount {
+                a += try Sampling.uniform(seed: key.seed, domain: UInt32(j), moduli: moduli, degree: ctx.degree).data
+            }
+            #expect(a == key.a, "element \(element): the stored a is not the seed expansion in canonical order")
+            let b = key.b
+            rebuilt[element] = KeySwitchingKey(b: b, a: a, bShoup: ctx.shoupConstants(b), aShoup: ctx.shoupConstants(a),
+                                               digitCount: key.digitCount, seed: key.seed, permutation: key.permutation)
+            #expect(rebuilt[element]!.b == b)
+        }
+        let keys = CKKSEvaluationKeys(relinearization: f.keys.relinearization, galois: rebuilt,
+                                      rotationSteps: f.keys.rotationSteps, contextFingerprint: f.keys.contextFingerprint)
+        let x = randomVector(ctx.slotCount, seed: 70)
+        let ct = try ctx.encrypt(x, publicKey: f.publicKey)
+        for k in [1, -3, 17] {
+            let original = try ctx.rotate(ct, by: k, evaluationKeys: f.keys)
+            let again = try ctx.rotate(ct, by: k, evaluationKeys: keys)
+            #expect(original.c0 == again.c0 && original.c1 == again.c1)
+        }
+        let conjugated = try ctx.conjugate(ct, evaluationKeys: keys)
+        #expect(precisionBits(try ctx.decrypt(conjugated, secretKey: f.secretKey), x) >= 20)
+    }
+}

@@ -71,7 +71,7 @@ extension CKKSContext {
     }
 
     /// Shoup constants of digit-major key material (`(j·(L+K+1) + i)·N + k`).
-    func shoupConstants(_ words: [UInt64]) -> [UInt64] {
+    package func shoupConstants(_ words: [UInt64]) -> [UInt64] {
         let n = degree
         let limbs = keyModuli.count
         return [UInt64](unsafeUninitializedCapacity: words.count) { out, initialized in
