@@ -48,12 +48,12 @@ struct InferenceCase: Sendable, CustomTestStringConvertible {
 
 let inferenceCases: [InferenceCase] = [
     InferenceCase(data: "breast_cancer", kind: .logistic),
-    InferenceCase(data: "breast_cancer", kind: .logistic, encryptedSigmoid: true),
+    InferenceCase(data: "breast_cancer", kind: .logistic, encryptedSigmoid: true, singleRows: 8),
     InferenceCase(data: "digits", kind: .logistic),
     InferenceCase(data: "iris", kind: .logistic),
     InferenceCase(data: "breast_cancer", kind: .mlp, hidden: [16], activation: .square),
     InferenceCase(data: "digits", kind: .mlp, hidden: [32], activation: .square),
-    InferenceCase(data: "iris", kind: .mlp, hidden: [8], activation: .tanh),
+    InferenceCase(data: "iris", kind: .mlp, hidden: [8], activation: .tanh, singleRows: 8),
     InferenceCase(data: "iris", kind: .mlp, hidden: [8], activation: .relu, singleRows: 10),
 ]
 
