@@ -57,6 +57,15 @@ let inferenceCases: [InferenceCase] = [
     InferenceCase(data: "iris", kind: .mlp, hidden: [8], activation: .relu, singleRows: 10),
 ]
 
+/// Precision in bits of the decrypted outputs against the plaintext polynomial model's outputs.
+func outputBits(_ predictions: [InferencePrediction], _ rows: [[Double]], _ model: EncryptedModel) -> Double {
+    var worst = 0.0
+    for (prediction, row) in zip(predictions, rows) {
+        for (a, e) in zip(prediction.outputs, model.outputs(raw: row)) { worst = max(worst, abs(a - e)) }
+    }
+    return worst == 0 ? 64 : -log2(worst)
+}
+
 /// Compares decrypted predictions with the plaintext polynomial model row by row and returns
 /// (agreement, max probability error).
 func compare(_ predictions: [InferencePrediction], _ rows: [[Double]], _ model: EncryptedModel) -> (Double, Double) {
@@ -98,6 +107,7 @@ func encryptedPredictionsAgreeWithThePlaintextPolynomialModel(_ testCase: Infere
     let batchSeconds = Date().timeIntervalSince(batchStart)
     let batch = try client.decrypt(batchResult, secretKey: secretKey)
     let (batchAgreement, batchError) = compare(batch, rows, model)
+    print("  output precision: single \(String(format: "%.1f", outputBits(single, subset, model))) bits, batch \(String(format: "%.1f", outputBits(batch, rows, model))) bits")
     print("  single: \(subset.count) rows, agreement \(singleAgreement), max |Δp| \(singleError), \(String(format: "%.1f", singleSeconds * 1000)) ms/row; batch: \(rows.count) rows, agreement \(batchAgreement), max |Δp| \(batchError), \(String(format: "%.1f", batchSeconds * 1000)) ms/set")
 
     #expect(single.count == subset.count)
@@ -131,4 +141,19 @@ func serverRefusesQueriesAndKeysThatDoNotMatchTheModel() throws {
     #expect(throws: EncryptedMLError.self) { try server.infer(good, evaluationKeys: otherKeys) }
     #expect(throws: EncryptedMLError.self) { try client.encrypt(rows: [[1, 2]], mode: .single, secretKey: secretKey) }
     #expect(throws: EncryptedMLError.self) { try client.encrypt(rows: [[1, 2, .nan, 4]], mode: .batch, secretKey: secretKey) }
+}
+
+@Test
+func serverTypesHoldNoSecretKey() throws {
+    // The server side is built from the model and evaluation keys only: no stored property of
+    // the server or of its layers is (or contains) a secret key.
+    let (model, _) = try InferenceCase(data: "iris", kind: .logistic).convert()
+    let server = try InferenceServer(model: model)
+    func containsSecretKey(_ value: Any, depth: Int = 0) -> Bool {
+        if value is CKKSSecretKey { return true }
+        guard depth < 4 else { return false }
+        return Mirror(reflecting: value).children.contains { containsSecretKey($0.value, depth: depth + 1) }
+    }
+    #expect(!containsSecretKey(server))
+    #expect(!server.singleLayers.isEmpty && !server.batchLayers.isEmpty)
 }
