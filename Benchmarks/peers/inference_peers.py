@@ -24,7 +24,9 @@ the values) and standardized rows of the bundled CSVs as inputs.
 Usage (from the repository root, after
   swift build -c release -Xswiftc -target-cpu -Xswiftc native --product encml):
   python3 Benchmarks/peers/inference_peers.py [--repetitions 7] [--json]
-Requires `pip install tenseal numpy`.
+Requires `pip install tenseal`; OpenFHE (LR single query: EvalInnerProduct, + EvalLogistic degree 3)
+runs in a Python 3.10 subprocess (PYENV_VERSION=3.10.13 python -m pip install openfhe), chosen with
+--openfhe-python; it is skipped with a note when unavailable.
 """
 import argparse
 import csv
@@ -143,6 +145,55 @@ def tenseal_figures(reps):
     return res
 
 
+def openfhe_figures(reps):
+    """LR single query in OpenFHE: EvalInnerProduct (+ EvalLogistic, degree 3 Chebyshev on [-8, 8]).
+    Runs in the Python that has the openfhe wheel (see --openfhe-python)."""
+    import openfhe as o
+    rng = random.Random(1)
+    x = load_rows("breast_cancer", 1)[0] + [0.0] * 2
+    w = [rng.uniform(-0.5, 0.5) for _ in range(30)] + [0.0] * 2
+    res = {}
+    for depth, key in ((1, "lr_single_inner_product_ms"), (4, "lr_single_inner_product_logistic_ms")):
+        params = o.CCParamsCKKSRNS()
+        params.SetMultiplicativeDepth(depth)
+        params.SetFirstModSize(60)
+        params.SetScalingModSize(40)
+        params.SetBatchSize(32)
+        params.SetScalingTechnique(o.FLEXIBLEAUTO)
+        params.SetSecurityLevel(o.HEStd_128_classic)
+        cc = o.GenCryptoContext(params)
+        cc.Enable(o.PKESchemeFeature.PKE)
+        cc.Enable(o.PKESchemeFeature.KEYSWITCH)
+        cc.Enable(o.PKESchemeFeature.LEVELEDSHE)
+        cc.Enable(o.PKESchemeFeature.ADVANCEDSHE)
+        keys = cc.KeyGen()
+        cc.EvalMultKeyGen(keys.secretKey)
+        cc.EvalSumKeyGen(keys.secretKey)
+        ct = cc.Encrypt(keys.publicKey, cc.MakeCKKSPackedPlaintext(x))
+        pw = cc.MakeCKKSPackedPlaintext(w)
+        if depth == 1:
+            res[key] = median_ms(reps, lambda: cc.EvalAdd(cc.EvalInnerProduct(ct, pw, 32), 0.1))
+        else:
+            res[key] = median_ms(reps, lambda: cc.EvalLogistic(cc.EvalAdd(cc.EvalInnerProduct(ct, pw, 32), 0.1),
+                                                                -8.0, 8.0, 3))
+        res[key.replace("_ms", "_ring_dimension")] = cc.GetRingDimension()
+    return res
+
+
+def run_openfhe(python, reps):
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    parts = python.split()
+    env.update(dict(p.split("=", 1) for p in parts if "=" in p and not p.startswith("--")))
+    cmd = [p for p in parts if "=" not in p] + [os.path.abspath(__file__), "--peer", "openfhe",
+                                                  "--repetitions", str(reps)]
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if res.returncode != 0:
+        err = res.stderr.strip().splitlines()[-1] if res.stderr.strip() else f"exit {res.returncode}"
+        print(f"OpenFHE skipped: {err}", file=sys.stderr)
+        return None
+    return json.loads(res.stdout)
+
+
 def ours(reps):
     exe = os.path.join(ROOT, ".build", "release", "encml")
     out = subprocess.run([exe, "bench", "--json", "--only", "inference", "--sets", "n8192", "--cpu-time",
@@ -154,9 +205,16 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--repetitions", type=int, default=7)
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--openfhe-python", default="PYENV_VERSION=3.10.13 pyenv exec python",
+                    help="interpreter (with optional VAR=value prefix) that has the openfhe wheel; '' to skip")
+    ap.add_argument("--peer", choices=["openfhe"], help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.peer == "openfhe":
+        print(json.dumps(openfhe_figures(args.repetitions)))
+        return
     us = ours(args.repetitions)
     them = tenseal_figures(args.repetitions)
+    ofhe = run_openfhe(args.openfhe_python, args.repetitions) if args.openfhe_python else None
     rows = [
         ("LR breast_cancer single (ms)", us["lr_breast_cancer_single_ms"], them["lr_single_dot_polyval_ms"],
          "TenSEAL dot+polyval", False),
@@ -172,8 +230,14 @@ def main():
         ("MLP batch (predictions/s)", us["mlp_batch_predictions_per_s"], them["mlp_batch_predictions_per_s"],
          "TenSEAL batch-packed", True),
     ]
+    if ofhe:
+        rows.insert(2, ("LR breast_cancer single (ms)", us["lr_breast_cancer_single_ms"],
+                        ofhe["lr_single_inner_product_ms"], "OpenFHE EvalInnerProduct", False))
+        if "lr_breast_cancer_sigmoid3_single_ms" in us:
+            rows.insert(4, ("LR + encrypted sigmoid deg 3 (ms)", us["lr_breast_cancer_sigmoid3_single_ms"],
+                            ofhe["lr_single_inner_product_logistic_ms"], "OpenFHE InnerProduct+EvalLogistic", False))
     if args.json:
-        print(json.dumps({"encryptedml": us, "tenseal": them}, sort_keys=True))
+        print(json.dumps({"encryptedml": us, "tenseal": them, "openfhe": ofhe}, sort_keys=True))
         return
     print(f"{'workload':36s} {'EncryptedML':>14s} {'peer':>14s}  {'speed-up':>9s}  peer")
     for name, a, b, peer, higher_is_better in rows:
