@@ -139,6 +139,16 @@ func serverRefusesQueriesAndKeysThatDoNotMatchTheModel() throws {
     let otherKeys = try otherClient.generateEvaluationKeys(secretKey: otherClient.generateSecretKey(), modes: [.batch])
     let good = try client.encrypt(rows: rows, mode: .batch, secretKey: secretKey)
     #expect(throws: EncryptedMLError.self) { try server.infer(good, evaluationKeys: otherKeys) }
+    // Batch-only keys carry no rotation: a single-query inference is refused, naming the key.
+    let batchKeys = try client.generateEvaluationKeys(secretKey: secretKey, modes: [.batch])
+    #expect(batchKeys.rotationSteps.isEmpty)
+    let single = try client.encrypt(rows: rows, mode: .single, secretKey: secretKey)
+    #expect {
+        try server.infer(single, evaluationKeys: batchKeys)
+    } throws: { error in
+        guard case EncryptedMLError.missingRotationKey = error else { return false }
+        return true
+    }
     #expect(throws: EncryptedMLError.self) { try client.encrypt(rows: [[1, 2]], mode: .single, secretKey: secretKey) }
     #expect(throws: EncryptedMLError.self) { try client.encrypt(rows: [[1, 2, .nan, 4]], mode: .batch, secretKey: secretKey) }
 }
@@ -156,4 +166,25 @@ func serverTypesHoldNoSecretKey() throws {
     }
     #expect(!containsSecretKey(server))
     #expect(!server.singleLayers.isEmpty && !server.batchLayers.isEmpty)
+}
+
+@Test
+func batchQueriesSpanSeveralCiphertextSets() throws {
+    // More rows than N/2 slots: two ciphertext sets, the second partly filled.
+    let (model, test) = try InferenceCase(data: "iris", kind: .logistic).convert()
+    let client = try InferenceClient(model: model)
+    let server = try InferenceServer(model: model, context: client.context, modes: [.batch])
+    let secretKey = client.generateSecretKey()
+    let keys = try client.generateEvaluationKeys(secretKey: secretKey, modes: [.batch])
+    let base = InferenceData.rows(test)
+    let rows = (0..<(client.context.slotCount + 37)).map { i in base[i % base.count].map { $0 * (1 + 0.001 * Double(i % 7)) } }
+    let query = try client.encrypt(rows: rows, mode: .batch, secretKey: secretKey)
+    #expect(query.ciphertexts.count == 2 * model.featureCount)
+    let result = try server.infer(query, evaluationKeys: keys)
+    #expect(result.ciphertexts.count == 2 * model.outputCount)
+    let predictions = try client.decrypt(result, secretKey: secretKey)
+    let (agreement, error) = compare(predictions, rows, model)
+    #expect(predictions.count == rows.count)
+    #expect(agreement == 1)
+    #expect(error <= 1e-3)
 }
