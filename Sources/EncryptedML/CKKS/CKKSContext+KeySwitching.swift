@@ -52,7 +52,8 @@ extension CKKSContext {
                                     } else {
                                         converter.convert(prepared: prepared, degree: n, targetIndex: keyIndex, to: limb)
                                     }
-                                    keyTables[keyIndex].forward(limb)
+                                    // Lazy output in [0, 4q): the inner product's Shoup products accept any word.
+                                    keyTables[keyIndex].forwardLazy(limb)
                                 }
                             }
                         }
@@ -64,7 +65,8 @@ extension CKKSContext {
         return KeySwitchDecomposition(level: level, digitCount: digits, data: data, contextFingerprint: fingerprint)
     }
 
-    /// `Σ_j σ(d_j)·(b_j, a_j)` over the extended basis, with σ the optional slot permutation.
+    /// `Σ_j σ(d_j)·(b_j, a_j)` over the extended basis, with σ the optional slot permutation,
+    /// computed as `σ(Σ_j d_j·K'_j)` with the Galois key stored σ^(−1)-scattered (`K'`).
     /// Shoup products against the key's precomputed constants, lazy sums kept below 2q.
     /// Cost: 2·digits·(l+1+K)·N Shoup products.
     func innerProduct(_ d: KeySwitchDecomposition, key: KeySwitchingKey, permutation: GaloisPermutation?)
@@ -77,33 +79,40 @@ extension CKKSContext {
         let keyLimbs = keyModuli.count
         var out0 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
         var out1 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
-        var gathered = permutation == nil ? [] : [UInt64](repeating: 0, count: ext * n)
+        let source = permutation?.source ?? []
+        var scratch = permutation == nil ? [] : [UInt64](repeating: 0, count: ext * n)
         out0.data.withUnsafeMutableBufferPointer { o0 in
             out1.data.withUnsafeMutableBufferPointer { o1 in
                 d.data.withUnsafeBufferPointer { dd in
-                    key.b.withUnsafeBufferPointer { kb in
-                        key.a.withUnsafeBufferPointer { ka in
-                            key.bShoup.withUnsafeBufferPointer { kbs in
-                                key.aShoup.withUnsafeBufferPointer { kas in
-                                    gathered.withUnsafeMutableBufferPointer { g in
+                    key.storedB.withUnsafeBufferPointer { kb in
+                        key.storedA.withUnsafeBufferPointer { ka in
+                            key.storedBShoup.withUnsafeBufferPointer { kbs in
+                                key.storedAShoup.withUnsafeBufferPointer { kas in
+                                    source.withUnsafeBufferPointer { perm in
+                                    scratch.withUnsafeMutableBufferPointer { g in
                                         forEachIndex(ext) { r in
                                             let keyIndex = keyLimbIndex(r, level: level)
                                             let m = keyModuli[keyIndex]
                                             let acc0 = o0.baseAddress! + r * n
                                             let acc1 = o1.baseAddress! + r * n
                                             for j in 0..<digits {
-                                                var x = UnsafePointer(dd.baseAddress! + (j * ext + r) * n)
-                                                if let permutation {
-                                                    permutation.apply(x, to: g.baseAddress! + r * n)
-                                                    x = UnsafePointer(g.baseAddress! + r * n)
-                                                }
+                                                let x = UnsafePointer(dd.baseAddress! + (j * ext + r) * n)
                                                 let offset = (j * keyLimbs + keyIndex) * n
                                                 InnerProductKernel.multiplyAccumulate(
-                                                    acc0, acc1, x, kb.baseAddress! + offset, kbs.baseAddress! + offset,
+                                                    acc0, acc1, x, nil,
+                                                    kb.baseAddress! + offset, kbs.baseAddress! + offset,
                                                     ka.baseAddress! + offset, kas.baseAddress! + offset,
                                                     count: n, modulus: m, first: j == 0)
                                             }
                                             InnerProductKernel.finalize(acc0, acc1, count: n, modulus: m)
+                                            if permutation != nil {
+                                                // σ of the accumulated limb (the key was stored σ^(−1)-scattered).
+                                                let t = g.baseAddress! + r * n
+                                                t.update(from: acc0, count: n)
+                                                for k in 0..<n { acc0[k] = t[Int(perm[k])] }
+                                                t.update(from: acc1, count: n)
+                                                for k in 0..<n { acc1[k] = t[Int(perm[k])] }
+                                            }
                                         }
                                     }
                                 }
@@ -112,6 +121,7 @@ extension CKKSContext {
                     }
                 }
             }
+        }
         }
         return (out0, out1)
     }
@@ -289,29 +299,33 @@ extension CKKSContext {
 
 /// The vectorizable loops of the key-switching inner product.
 enum InnerProductKernel {
-    /// `acc0 += x·b`, `acc1 += x·a` (Shoup, lazy: accumulators stay in `[0, 2q)`); `first`
-    /// initializes instead of adding.
+    /// `acc0 += x'·b`, `acc1 += x'·a` with `x'[k] = x[permutation[k]]` (or `x` itself) — Shoup
+    /// products, lazy: accumulators stay in `[0, 2q)`; `first` initializes instead of adding.
     @inlinable
     static func multiplyAccumulate(_ acc0: UnsafeMutablePointer<UInt64>, _ acc1: UnsafeMutablePointer<UInt64>,
-                                   _ x: UnsafePointer<UInt64>, _ b: UnsafePointer<UInt64>, _ bShoup: UnsafePointer<UInt64>,
+                                   _ x: UnsafePointer<UInt64>, _ permutation: UnsafePointer<UInt32>?,
+                                   _ b: UnsafePointer<UInt64>, _ bShoup: UnsafePointer<UInt64>,
                                    _ a: UnsafePointer<UInt64>, _ aShoup: UnsafePointer<UInt64>,
                                    count n: Int, modulus: Modulus, first: Bool) {
         let q = modulus.value
         let twoQ = modulus.twiceValue
-        if first {
-            for k in 0..<n {
-                let v = x[k]
-                acc0[k] = v &* b[k] &- v.multipliedFullWidth(by: bShoup[k]).high &* q
-                acc1[k] = v &* a[k] &- v.multipliedFullWidth(by: aShoup[k]).high &* q
-            }
-        } else {
-            for k in 0..<n {
-                let v = x[k]
-                let s0 = acc0[k] &+ (v &* b[k] &- v.multipliedFullWidth(by: bShoup[k]).high &* q)
+        @inline(__always) func step(_ k: Int, _ v: UInt64) {
+            let p0 = v &* b[k] &- v.multipliedFullWidth(by: bShoup[k]).high &* q
+            let p1 = v &* a[k] &- v.multipliedFullWidth(by: aShoup[k]).high &* q
+            if first {
+                acc0[k] = p0
+                acc1[k] = p1
+            } else {
+                let s0 = acc0[k] &+ p0
                 acc0[k] = Swift.min(s0, s0 &- twoQ)
-                let s1 = acc1[k] &+ (v &* a[k] &- v.multipliedFullWidth(by: aShoup[k]).high &* q)
+                let s1 = acc1[k] &+ p1
                 acc1[k] = Swift.min(s1, s1 &- twoQ)
             }
+        }
+        if let permutation {
+            for k in 0..<n { step(k, x[Int(permutation[k])]) }
+        } else {
+            for k in 0..<n { step(k, x[k]) }
         }
     }
 
