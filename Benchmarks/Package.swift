@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // Training-speed benchmarks of EncryptedML's plaintext trainers.
-//   swift package --allow-writing-to-package-directory benchmark   (package-benchmark suite)
+//   swift package -Xswiftc -target-cpu -Xswiftc native --allow-writing-to-package-directory benchmark
+//       (package-benchmark suite; the global -Xswiftc reaches the plugin's build, its own --Xswiftc does not)
 //   swift run -c release -Xswiftc -target-cpu -Xswiftc native train-speed   (plain JSON timing)
 //   python3 peers/train_peers.py   (side by side with NumPy and scikit-learn)
 import Foundation

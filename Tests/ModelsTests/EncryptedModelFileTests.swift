@@ -82,3 +82,21 @@ private func converted() throws -> EncryptedModel {
     let p = model.probabilities(outputs: [1, 2, 3])
     #expect(abs(p.reduce(0, +) - 1) < 1e-12 && p[2] > p[1])
 }
+
+@Test func modelFileRecognisesBothKindsAndPredictsWithThePolynomialModel() throws {
+    let trained = try Synthetic.model(widths: [6, 8, 3], activation: Activation(.sigmoid), classes: 3, seed: 9)
+    let calibration = Synthetic.calibration(for: trained, rows: 100, seed: 10)
+    let converted = try ModelConverter.convert(trained, calibration: calibration).model
+    guard case .trained = try ModelFile.decode(try trained.encoded(), file: "m.json") else {
+        Issue.record("a trained model file"); return
+    }
+    let file = try ModelFile.decode(try converted.encoded(), file: "m.he.json")
+    guard case .converted = file else { Issue.record("a converted model file"); return }
+    #expect(file.kindDescription == "converted mlp (polynomial)")
+    #expect(file.featureNames == trained.featureNames && file.classLabels == trained.classLabels && file.targetName == "y")
+    for row in calibration.rows {
+        #expect(file.predictClass(raw: row) == converted.predictClass(raw: row))
+        #expect(file.probabilities(raw: row) == converted.probabilities(raw: row))
+    }
+    #expect(throws: ModelError.self) { try ModelFile.decode(Data("{\"format\":\"other\"}".utf8), file: "x.json") }
+}
