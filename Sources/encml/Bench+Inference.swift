@@ -22,11 +22,12 @@ enum BenchInference {
 
     /// Trains and converts a model on the 70 % split of `name`.
     static func model(_ directory: String, _ name: String, kind: ModelKind, hidden: [Int] = [32],
-                      activation: ActivationKind = .square) throws -> (EncryptedModel, [[Double]]) {
+                      activation: ActivationKind = .square,
+                      options: ConversionOptions = ConversionOptions()) throws -> (EncryptedModel, [[Double]]) {
         let (train, test) = try Dataset.load(csv: directory + "/\(name).csv").stratifiedSplit(testFraction: 0.3, seed: 42)
         let trained = try Trainer.train(train, kind: kind, hidden: hidden, activation: activation, seed: 1)
         let calibration = CalibrationSet(rows: (0..<train.count).map(train.row), labels: train.labels, source: name)
-        let conversion = try ModelConverter.convert(trained, calibration: calibration)
+        let conversion = try ModelConverter.convert(trained, calibration: calibration, options: options)
         return (conversion.model, (0..<test.count).map(test.row))
     }
 
@@ -76,6 +77,17 @@ enum BenchInference {
                 wanted(key == "lr_single_ms" ? "lr_breast_cancer_single_ms" : key)
             }) {
                 result[key == "lr_single_ms" ? "lr_breast_cancer_single_ms" : key] = value
+            }
+        }
+        if wanted("lr_breast_cancer_sigmoid3_single_ms") {
+            // The same LR with a degree-3 sigmoid under encryption (TenSEAL's polyval workload).
+            var options = ConversionOptions()
+            options.encryptedSigmoid = true
+            options.degree = .fixed(3)
+            let (lr, rows) = try model(directory, "breast_cancer", kind: .logistic, options: options)
+            if let ms = try time(lr, rows: rows, repetitions: repetitions, prefix: "s3",
+                                 wanted: { $0 == "s3_single_ms" })["s3_single_ms"] {
+                result["lr_breast_cancer_sigmoid3_single_ms"] = ms
             }
         }
         if wanted("mlp_digits_single_ms") || wanted("mlp_batch_predictions_per_s") {

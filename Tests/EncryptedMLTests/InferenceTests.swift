@@ -48,14 +48,23 @@ struct InferenceCase: Sendable, CustomTestStringConvertible {
 
 let inferenceCases: [InferenceCase] = [
     InferenceCase(data: "breast_cancer", kind: .logistic),
-    InferenceCase(data: "breast_cancer", kind: .logistic, encryptedSigmoid: true),
+    InferenceCase(data: "breast_cancer", kind: .logistic, encryptedSigmoid: true, singleRows: 8),
     InferenceCase(data: "digits", kind: .logistic),
     InferenceCase(data: "iris", kind: .logistic),
     InferenceCase(data: "breast_cancer", kind: .mlp, hidden: [16], activation: .square),
     InferenceCase(data: "digits", kind: .mlp, hidden: [32], activation: .square),
-    InferenceCase(data: "iris", kind: .mlp, hidden: [8], activation: .tanh),
+    InferenceCase(data: "iris", kind: .mlp, hidden: [8], activation: .tanh, singleRows: 8),
     InferenceCase(data: "iris", kind: .mlp, hidden: [8], activation: .relu, singleRows: 10),
 ]
+
+/// Precision in bits of the decrypted outputs against the plaintext polynomial model's outputs.
+func outputBits(_ predictions: [InferencePrediction], _ rows: [[Double]], _ model: EncryptedModel) -> Double {
+    var worst = 0.0
+    for (prediction, row) in zip(predictions, rows) {
+        for (a, e) in zip(prediction.outputs, model.outputs(raw: row)) { worst = max(worst, abs(a - e)) }
+    }
+    return worst == 0 ? 64 : -log2(worst)
+}
 
 /// Compares decrypted predictions with the plaintext polynomial model row by row and returns
 /// (agreement, max probability error).
@@ -98,6 +107,7 @@ func encryptedPredictionsAgreeWithThePlaintextPolynomialModel(_ testCase: Infere
     let batchSeconds = Date().timeIntervalSince(batchStart)
     let batch = try client.decrypt(batchResult, secretKey: secretKey)
     let (batchAgreement, batchError) = compare(batch, rows, model)
+    print("  output precision: single \(String(format: "%.1f", outputBits(single, subset, model))) bits, batch \(String(format: "%.1f", outputBits(batch, rows, model))) bits")
     print("  single: \(subset.count) rows, agreement \(singleAgreement), max |Δp| \(singleError), \(String(format: "%.1f", singleSeconds * 1000)) ms/row; batch: \(rows.count) rows, agreement \(batchAgreement), max |Δp| \(batchError), \(String(format: "%.1f", batchSeconds * 1000)) ms/set")
 
     #expect(single.count == subset.count)
@@ -129,6 +139,52 @@ func serverRefusesQueriesAndKeysThatDoNotMatchTheModel() throws {
     let otherKeys = try otherClient.generateEvaluationKeys(secretKey: otherClient.generateSecretKey(), modes: [.batch])
     let good = try client.encrypt(rows: rows, mode: .batch, secretKey: secretKey)
     #expect(throws: EncryptedMLError.self) { try server.infer(good, evaluationKeys: otherKeys) }
+    // Batch-only keys carry no rotation: a single-query inference is refused, naming the key.
+    let batchKeys = try client.generateEvaluationKeys(secretKey: secretKey, modes: [.batch])
+    #expect(batchKeys.rotationSteps.isEmpty)
+    let single = try client.encrypt(rows: rows, mode: .single, secretKey: secretKey)
+    #expect {
+        try server.infer(single, evaluationKeys: batchKeys)
+    } throws: { error in
+        guard case EncryptedMLError.missingRotationKey = error else { return false }
+        return true
+    }
     #expect(throws: EncryptedMLError.self) { try client.encrypt(rows: [[1, 2]], mode: .single, secretKey: secretKey) }
     #expect(throws: EncryptedMLError.self) { try client.encrypt(rows: [[1, 2, .nan, 4]], mode: .batch, secretKey: secretKey) }
+}
+
+@Test
+func serverTypesHoldNoSecretKey() throws {
+    // The server side is built from the model and evaluation keys only: no stored property of
+    // the server or of its layers is (or contains) a secret key.
+    let (model, _) = try InferenceCase(data: "iris", kind: .logistic).convert()
+    let server = try InferenceServer(model: model)
+    func containsSecretKey(_ value: Any, depth: Int = 0) -> Bool {
+        if value is CKKSSecretKey { return true }
+        guard depth < 4 else { return false }
+        return Mirror(reflecting: value).children.contains { containsSecretKey($0.value, depth: depth + 1) }
+    }
+    #expect(!containsSecretKey(server))
+    #expect(!server.singleLayers.isEmpty && !server.batchLayers.isEmpty)
+}
+
+@Test
+func batchQueriesSpanSeveralCiphertextSets() throws {
+    // More rows than N/2 slots: two ciphertext sets, the second partly filled.
+    let (model, test) = try InferenceCase(data: "iris", kind: .logistic).convert()
+    let client = try InferenceClient(model: model)
+    let server = try InferenceServer(model: model, context: client.context, modes: [.batch])
+    let secretKey = client.generateSecretKey()
+    let keys = try client.generateEvaluationKeys(secretKey: secretKey, modes: [.batch])
+    let base = InferenceData.rows(test)
+    let rows = (0..<(client.context.slotCount + 37)).map { i in base[i % base.count].map { $0 * (1 + 0.001 * Double(i % 7)) } }
+    let query = try client.encrypt(rows: rows, mode: .batch, secretKey: secretKey)
+    #expect(query.ciphertexts.count == 2 * model.featureCount)
+    let result = try server.infer(query, evaluationKeys: keys)
+    #expect(result.ciphertexts.count == 2 * model.outputCount)
+    let predictions = try client.decrypt(result, secretKey: secretKey)
+    let (agreement, error) = compare(predictions, rows, model)
+    #expect(predictions.count == rows.count)
+    #expect(agreement == 1)
+    #expect(error <= 1e-3)
 }
