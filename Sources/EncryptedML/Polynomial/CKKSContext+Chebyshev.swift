@@ -13,7 +13,7 @@ extension CKKSContext {
     /// each split one more; a leaf that would need one level more than its place in the tree
     /// allows (a non-power-of-two degree multiplied by a small giant step) is split again
     /// instead, which keeps the depth at exactly `⌈log2(d+1)⌉` for every degree at the price
-    /// of a few extra products (degree 63: about two dozen in all).
+    /// of a few extra products.
     ///
     /// Levels and scales are planned top-down so nothing drifts: a node asked to land at
     /// level ℓ and scale S evaluates its quotient at ℓ+1 with scale `S·q_{ℓ+1}/scale(T_m)`,
