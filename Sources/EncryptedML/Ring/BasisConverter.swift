@@ -13,6 +13,8 @@ public struct BasisConverter: Sendable {
     @usableFromInline let hatInverseShoup: [UInt64]
     /// `(Q/q_i) mod t_j`, row-major by target: `hatModTarget[j·#source + i]`.
     @usableFromInline let hatModTarget: [UInt64]
+    /// Shoup constants of `hatModTarget` (the products in `convert` are by fixed constants).
+    @usableFromInline let hatModTargetShoup: [UInt64]
     /// `Q mod t_j`, to remove the overflow multiple in exact conversions.
     @usableFromInline let productModTarget: [UInt64]
     /// `1/q_i` as Doubles, to find the overflow multiple.
@@ -39,6 +41,7 @@ public struct BasisConverter: Sendable {
             }
         }
         self.hatModTarget = table
+        self.hatModTargetShoup = (0..<table.count).map { target[$0 / source.count].shoup(table[$0]) }
         self.productModTarget = target.map { t in source.reduce(UInt64(1)) { t.multiply($0, t.reduce($1.value)) } }
         self.sourceInverse = source.map { 1.0 / Double($0.value) }
     }
@@ -105,18 +108,30 @@ public struct BasisConverter: Sendable {
             LimbKernels.reduce(output, prepared, count: n, modulus: t)
             return
         }
+        // Σ_i y_i·[Q/q_i]_t with Shoup products by the fixed table constants, accumulated lazily
+        // below 2t one source limb at a time (vectorizable loops).
+        let tv = t.value
+        let twoT = t.twiceValue
         hatModTarget.withUnsafeBufferPointer { table in
-            let row = table.baseAddress! + j * s
-            for k in 0..<n {
-                var lo: UInt64 = 0
-                var hi: UInt64 = 0
-                for i in 0..<s {
-                    let p = prepared[i * n + k].multipliedFullWidth(by: row[i])
-                    let (l, c) = lo.addingReportingOverflow(p.low)
-                    lo = l
-                    hi = hi &+ p.high &+ (c ? 1 : 0)
+            hatModTargetShoup.withUnsafeBufferPointer { tableShoup in
+                let w0 = table[j * s], w0s = tableShoup[j * s]
+                for k in 0..<n {
+                    let y = prepared[k]
+                    output[k] = y &* w0 &- y.multipliedFullWidth(by: w0s).high &* tv
                 }
-                output[k] = t.reduce(high: hi, low: lo)
+                for i in 1..<s {
+                    let w = table[j * s + i], ws = tableShoup[j * s + i]
+                    let limb = prepared + i * n
+                    for k in 0..<n {
+                        let y = limb[k]
+                        let sum = output[k] &+ (y &* w &- y.multipliedFullWidth(by: ws).high &* tv)
+                        output[k] = Swift.min(sum, sum &- twoT)
+                    }
+                }
+                for k in 0..<n {
+                    let v = output[k]
+                    output[k] = Swift.min(v, v &- tv)
+                }
             }
         }
     }

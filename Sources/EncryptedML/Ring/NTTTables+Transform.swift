@@ -30,6 +30,24 @@ extension NTTTables {
                         }
                         break
                     }
+                    if t == 4 {
+                        for i in 0..<m {
+                            let w = roots[m + i]
+                            let ws = shoup[m + i]
+                            let x = a + 8 * i
+                            for j in 0..<4 {
+                                var u = x[j]
+                                u = Swift.min(u, u &- twoQ)
+                                let v = x[j + 4]
+                                let p = v &* w &- v.multipliedFullWidth(by: ws).high &* q
+                                x[j] = u &+ p
+                                x[j + 4] = u &- p &+ twoQ
+                            }
+                        }
+                        m <<= 1
+                        t >>= 1
+                        continue
+                    }
                     if t == 2 {
                         for i in 0..<m {
                             let w = roots[m + i]
@@ -113,6 +131,24 @@ extension NTTTables {
                         a[2 * i] = Swift.min(s, s &- twoQ)
                         let d = u &- v &+ twoQ
                         a[2 * i + 1] = d &* w &- d.multipliedFullWidth(by: ws).high &* q
+                    }
+                    m >>= 1
+                    t <<= 1
+                }
+                if m > 1 {
+                    // Second stage (t = 2), flat as well.
+                    for i in 0..<m {
+                        let w = roots[m + i]
+                        let ws = shoup[m + i]
+                        let x = a + 4 * i
+                        for j in 0..<2 {
+                            let u = x[j]
+                            let v = x[j + 2]
+                            let s = u &+ v
+                            x[j] = Swift.min(s, s &- twoQ)
+                            let d = u &- v &+ twoQ
+                            x[j + 2] = d &* w &- d.multipliedFullWidth(by: ws).high &* q
+                        }
                     }
                     m >>= 1
                     t <<= 1
