@@ -17,6 +17,8 @@ struct EncML: ParsableCommand {
             InferCommand.self,
             DecryptCommand.self,
             DemoCommand.self,
+            ServeCommand.self,
+            QueryCommand.self,
         ]
     )
 }
