@@ -97,8 +97,8 @@ final class ServiceFixture: Sendable {
         }
         #expect(throws: ServiceError.unknownClient(id: "feed")) { try tight.infer(clientID: "feed", query: query) }
 
-        func status(_ body: () throws(ServiceError) -> Void) -> Int? {
-            do throws(ServiceError) { try body(); return nil } catch { return error.statusCode }
+        func status(_ body: () throws -> Void) -> Int? {
+            do { try body(); return nil } catch let error as ServiceError { return error.statusCode } catch { return -1 }
         }
         #expect(status { _ = try tight.infer(clientID: id, query: query.prefix(query.count / 3)) } == 400, "truncated")
         #expect(status { _ = try tight.infer(clientID: id, query: Data(repeating: 7, count: 1000)) } == 400, "random bytes")
