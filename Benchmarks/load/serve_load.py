@@ -88,12 +88,15 @@ def main():
             ids.append(json.loads(body)["id"])
         for i, (_, query) in enumerate(clients):  # warm-up, one request per client
             status, body = request(port, "POST", f"/v1/infer/{ids[i]}", query)
+            if status == 404:  # evicted (more clients than --max-clients): upload again
+                ids[i] = json.loads(request(port, "POST", "/v1/keys", clients[i][0])[1])["id"]
+                status, body = request(port, "POST", f"/v1/infer/{ids[i]}", query)
             if status != 200:
                 sys.exit(f"warm-up failed: {status} {body[:200]!r}")
         rss_start = rss_kib(server.pid)
 
         lock = threading.Lock()
-        latencies, failures, sent = [], [], [0]
+        latencies, failures, sent, reuploads = [], [], [0], [0]
         deadline = time.monotonic() + a.duration
 
         def worker(i):
@@ -110,6 +113,16 @@ def main():
                                  headers={"Content-Type": "application/octet-stream"})
                     reply = conn.getresponse()
                     body = reply.read()
+                    if reply.status == 404:  # evicted by the key-cache limit: upload again once, retry
+                        status, idb = request(port, "POST", "/v1/keys", clients[i][0])
+                        if status == 201:
+                            ids[i] = json.loads(idb)["id"]
+                            with lock:
+                                reuploads[0] += 1
+                            conn.request("POST", f"/v1/infer/{ids[i]}", body=query,
+                                         headers={"Content-Type": "application/octet-stream"})
+                            reply = conn.getresponse()
+                            body = reply.read()
                     ok = reply.status == 200 and body[:5] == b"ENCML"
                     err = None if ok else f"HTTP {reply.status}"
                 except Exception as e:  # connection-level failure
@@ -121,8 +134,16 @@ def main():
                     (latencies.append(dt) if ok else failures.append(err))
             conn.close()
 
+        samples = []
+
+        def sampler():  # server RSS every 5 s during the run
+            while time.monotonic() < deadline:
+                samples.append(round(rss_kib(server.pid) / 1024, 1))
+                time.sleep(5)
+
         t0 = time.monotonic()
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(a.clients)]
+        threads.append(threading.Thread(target=sampler))
         for t in threads: t.start()
         for t in threads: t.join()
         elapsed = time.monotonic() - t0
@@ -130,6 +151,7 @@ def main():
         status, health = request(port, "GET", "/health")
         _, metrics = request(port, "GET", "/metrics")
         key_bytes = re.search(rb"encml_registered_key_bytes (\d+)", metrics)
+        evictions = re.search(rb"encml_key_evictions_total (\d+)", metrics)
     finally:
         server.terminate()
         try:
@@ -142,15 +164,17 @@ def main():
     report = {
         "clients": a.clients, "rows_per_request": a.rows, "duration_s": round(elapsed, 1),
         "requests_ok": len(latencies), "requests_failed": len(failures),
-        "failure_samples": failures[:5],
+        "failure_samples": failures[:5], "key_reuploads_after_eviction": reuploads[0],
+        "server_key_cache_limit": a.max_clients,
         "throughput_rps": round(len(latencies) / elapsed, 2),
         "rows_per_s": round(len(latencies) * a.rows / elapsed, 2),
         "latency_ms": {"p50": round(pct(0.50), 1), "p90": round(pct(0.90), 1), "p99": round(pct(0.99), 1),
                        "max": round(latencies[-1] * 1000, 1) if latencies else None},
         "query_bytes": len(clients[0][1]), "eval_key_bytes": len(clients[0][0]),
         "registered_key_bytes": int(key_bytes.group(1)) if key_bytes else None,
+        "server_key_evictions": int(evictions.group(1)) if evictions else None,
         "server_rss_mib": {"model_loaded": round(rss_loaded / 1024, 1), "after_keys_and_warmup": round(rss_start / 1024, 1),
-                           "end": round(rss_end / 1024, 1)},
+                           "end": round(rss_end / 1024, 1), "every_5s": samples},
         "health_after": status,
         "cpu_cores": os.cpu_count(),
     }
