@@ -60,12 +60,13 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML", "Models", "Plaintext"]),
         .testTarget(name: "PlaintextTests", dependencies: ["Plaintext", "Models"]),
         .testTarget(name: "encmlTests", dependencies: ["encml"]),  // runs the built binary as a subprocess
         .testTarget(
             name: "EncryptedMLServiceTests",
             dependencies: ["EncryptedMLService", "EncryptedML", "Models", "Plaintext"]
         ),
-        .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML", "Models", "Plaintext"]),
+        // Test targets are added with their first tests: PlaintextTests, EncryptedMLTests, encmlTests.
     ]
 )

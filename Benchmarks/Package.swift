@@ -1,6 +1,7 @@
 // swift-tools-version: 6.1
 // Training-speed benchmarks of EncryptedML's plaintext trainers.
-//   swift package --allow-writing-to-package-directory benchmark   (package-benchmark suite)
+//   swift package -Xswiftc -target-cpu -Xswiftc native --allow-writing-to-package-directory benchmark
+//       (package-benchmark suite; the global -Xswiftc reaches the plugin's build, its own --Xswiftc does not)
 //   swift run -c release -Xswiftc -target-cpu -Xswiftc native train-speed   (plain JSON timing)
 //   python3 peers/train_peers.py   (side by side with NumPy and scikit-learn)
 import Foundation
@@ -22,6 +23,12 @@ let package = Package(
             dependencies: [.product(name: "Plaintext", package: root), .product(name: "Models", package: root)]
         ),
         .executableTarget(name: "train-speed", dependencies: ["TrainingWorkloads"]),
+        .executableTarget(
+            name: "CKKSBenchmarks",
+            dependencies: [.product(name: "EncryptedML", package: root), .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/CKKSBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
         .executableTarget(
             name: "TrainingBenchmarks",
             dependencies: ["TrainingWorkloads", .product(name: "Benchmark", package: "benchmark")],

@@ -39,6 +39,7 @@ public enum ConversionError: Error, CustomStringConvertible, Equatable, Sendable
     /// An option does not apply to this model.
     case unsupportedOption(option: String, reason: String)
 
+    /// One line: what went wrong, where, and how to fix it.
     public var description: String {
         switch self {
         case let .invalidInterval(context, lower, upper):

@@ -63,9 +63,10 @@ public enum CSVReader {
     /// Throws `DataError.unreadable`, `.tooLarge`, `.emptyFile`, `.headerOnly`, `.badHeader`,
     /// `.raggedRow` or `.unterminatedQuote`.
     public static func read(path: String) throws -> CSVTable {
-        let url = URL(fileURLWithPath: path)
-        guard let attributes = try? FileManager.default.attributesOfItem(atPath: path),
-              (attributes[.type] as? FileAttributeType) != .typeDirectory else {
+        let url = URL(fileURLWithPath: path).resolvingSymlinksInPath()
+        // Regular files only: a directory, FIFO or device (/dev/zero) would never end or fail oddly.
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+              (attributes[.type] as? FileAttributeType) == .typeRegular else {
             throw DataError.unreadable(file: path)
         }
         let size = (attributes[.size] as? NSNumber)?.intValue ?? 0

@@ -86,7 +86,7 @@ public struct Dataset: Sendable, Equatable {
     /// throws `DataError.unknownLabel`. O(rows · columns).
     public init(table: CSVTable, featureNames: [String], targetName: String, classLabels: [String]) throws {
         guard let targetIndex = table.columnIndex(targetName) else {
-            throw DataError.unknownTarget(file: table.file, target: targetName, columns: table.header)
+            throw DataError.missingColumn(file: table.file, column: targetName)
         }
         var classIndex: [String: Int] = [:]
         for (k, label) in classLabels.enumerated() { classIndex[label] = k }

@@ -37,10 +37,11 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     /// Training options or data do not fit together (e.g. too few rows per class to split).
     case invalidOptions(reason: String)
 
+    /// The one-line message: what, where (file, row, column) and how to fix it.
     public var description: String {
         switch self {
         case let .unreadable(file):
-            return "\(file): cannot read the file; check the path and permissions."
+            return "\(file): cannot read the file; check that the path names a readable regular file."
         case let .emptyFile(file):
             return "\(file): the file is empty; expected a header row and data rows."
         case let .headerOnly(file):

@@ -4,6 +4,7 @@ import Models
 ///
 /// Features are standardized with statistics of the training rows (stored in the model);
 /// logistic regression uses full-batch L-BFGS, MLPs mini-batch Adam (see `TrainingOptions`).
+/// OpenBLAS is switched to a single thread on first use (see `BLAS.singleThreaded`).
 public enum Trainer {
     /// Trains a model of `kind` on `dataset`. `epochs` nil means the default budget.
     /// Cost: logistic O(iterations · n·d·K); MLP O(epochs · n · Σ layer sizes).
@@ -19,6 +20,7 @@ public enum Trainer {
     public static func train(_ dataset: Dataset, options: TrainingOptions,
                              progress: ((TrainingProgress) -> Void)? = nil) throws -> TrainedModel {
         try options.validate()
+        BLAS.singleThreaded
         let classesPresent = Set(dataset.labels).count
         guard dataset.classCount >= 2, classesPresent >= 2 else {
             throw DataError.invalidOptions(reason: "the training data needs rows of at least two classes, found \(classesPresent)")

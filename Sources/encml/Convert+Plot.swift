@@ -57,9 +57,9 @@ enum ActivationPlots {
         svg.polyline(top, points: f, color: "#222", width: 2)
         svg.polyline(top, points: p, color: "#d62728", width: 1.5, dashed: true)
         svg.polyline(bottom, points: e, color: "#d62728")
-        svg.text("— function", x: 540, y: 370, size: 11, color: "#222")
-        svg.text("- - polynomial", x: 620, y: 370, size: 11, color: "#d62728")
-        svg.text("shaded: calibrated data range", x: 70, y: 370, size: 11, color: "#3182bd")
+        svg.text("— function", x: 520, y: 385, size: 11, color: "#222")
+        svg.text("- - polynomial", x: 600, y: 385, size: 11, color: "#d62728")
+        svg.text("shaded: calibrated data range", x: 70, y: 385, size: 11, color: "#3182bd")
         return svg.rendered()
     }
 }

@@ -37,7 +37,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Random seed of the split and the training.")
     var seed: UInt64 = 0
 
-    @Option(help: "Folder for the model, key and ciphertext files (default: a fresh temporary folder).")
+    @Option(help: "Keep the model, key and ciphertext files in this folder (default: a temporary folder, removed at the end).")
     var out: String?
 
     /// The bundled CSV: in the working directory's `notebooks-data`, or next to the package
@@ -74,6 +74,8 @@ struct DemoCommand: ParsableCommand {
             do { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) } catch {
                 throw CLIError.cannotWrite(path: folder, reason: error.localizedDescription)
             }
+            // A temporary folder goes away at the end, on success or error: ciphertexts can take hundreds of MB.
+            defer { if out == nil { try? FileManager.default.removeItem(atPath: folder) } }
             func file(_ name: String) -> String { (folder as NSString).appendingPathComponent(name) }
 
             // Plaintext: split, train, convert.
@@ -103,14 +105,17 @@ struct DemoCommand: ParsableCommand {
                 return (sk, try client.generateEvaluationKeys(secretKey: sk))
             }
             let skBytes = try sk.serialized(context: session.context, modelTag: session.tag)
-            let evkBytes = try evk.serialized(context: session.context, modelTag: session.tag)
             try writeBinary(skBytes, to: file("client.sk"), secret: true)
-            try writeBinary(evkBytes, to: file("client.evk"))
+            let (evkBytes, evkWriteMs) = try timed { () throws -> Data in
+                let bytes = try evk.serialized(context: session.context, modelTag: session.tag)
+                try writeBinary(bytes, to: file("client.evk"))
+                return bytes
+            }
             let keyCount = 1 + evk.galois.count
+            let keyModuli = session.context.ciphertextModuli + session.context.specialModuli
             let evkUnseeded = evkBytes.count + keyCount * (evk.relinearization.digitCount
-                * (session.context.ciphertextModuli.count + session.context.specialModuli.count) * session.context.degree * 8
-                - EncMLFormat.seedSize)
-            let serverKeys = try session.readEvaluationKeys(file("client.evk"))
+                * EncMLFormat.residueBytes(moduli: keyModuli, degree: session.context.degree) - EncMLFormat.seedSize)
+            let (serverKeys, evkReadMs) = try timed { try session.readEvaluationKeys(file("client.evk")) }
             let clientKey = try session.readSecretKey(file("client.sk"))
             let server = try InferenceServer(model: session.model, context: session.context)
 
@@ -124,7 +129,10 @@ struct DemoCommand: ParsableCommand {
                 let queryBytes = try queryBundle.serialized(context: session.context, modelTag: session.tag)
                 try writeBinary(queryBytes, to: file("query-\(mode.rawValue).ct"))
                 row.queryBytes = queryBytes.count
-                row.queryBytesUnseeded = queryBytes.count + query.ciphertexts.reduce(0) { $0 + 8 * $1.c1.data.count - EncMLFormat.seedSize }
+                row.queryBytesUnseeded = queryBytes.count + query.ciphertexts.reduce(0) {
+                    $0 + EncMLFormat.residueBytes(moduli: Array(session.context.ciphertextModuli[0...$1.level]), degree: $1.degree)
+                        - EncMLFormat.seedSize
+                }
                 row.ciphertexts = query.ciphertexts.count
 
                 let received = try session.readBundle(file("query-\(mode.rawValue).ct"), role: .query)
@@ -162,7 +170,8 @@ struct DemoCommand: ParsableCommand {
             print(pad("convert", 26) + pad(ms(convertMs), 12) + "polynomial model test accuracy " + pct(polyAccuracy))
             print(pad("keygen (client)", 26) + pad(ms(keygenMs), 12)
                   + "secret key \(formatBytes(skBytes.count)); evaluation keys \(formatBytes(evkBytes.count)) "
-                  + "(relinearization + \(evk.galois.count) rotation keys; \(formatBytes(evkUnseeded)) without seeds)")
+                  + "(relinearization + \(evk.galois.count) rotation keys; \(formatBytes(evkUnseeded)) without seeds; "
+                  + "serialize+write \(ms(evkWriteMs)), read+validate+expand \(ms(evkReadMs)))")
             for row in rows {
                 let m = row.mode.rawValue
                 print(pad("encrypt \(m) (client)", 26) + pad(ms(row.encryptMs), 12)
@@ -182,7 +191,7 @@ struct DemoCommand: ParsableCommand {
                       + String(format: "max |Δ probability| %.2e, max |Δ output| %.2e", row.maxProbabilityError, row.maxOutputError))
             }
             print("")
-            print("files in \(folder)")
+            if out != nil { print("model, keys and ciphertexts in \(folder)") }
         }
     }
 

@@ -48,10 +48,15 @@ struct TrainCommand: ParsableCommand {
             let dataset = try Dataset.load(csv: data, target: target)
             let bar = ProgressBar(label: kind == .logistic ? "iteration" : "epoch")
             let start = Date()
+            final class LastReport: @unchecked Sendable { var value: TrainingProgress? }
+            let last = LastReport()
             let trained = try Trainer.train(
                 dataset, options: TrainingOptions(kind: kind, hidden: widths, activation: activationKind,
                                                   epochs: epochs, seed: seed)
-            ) { bar.update(step: $0.epoch, total: $0.totalEpochs, loss: $0.loss, validationLoss: $0.validationLoss) }
+            ) {
+                last.value = $0
+                bar.update(step: $0.epoch, total: $0.totalEpochs, loss: $0.loss, validationLoss: $0.validationLoss)
+            }
             bar.finish()
             let seconds = Date().timeIntervalSince(start)
             do { try trained.save(to: out) } catch {
@@ -61,8 +66,10 @@ struct TrainCommand: ParsableCommand {
             for i in 0..<dataset.count where trained.predictClass(raw: dataset.row(i)) == dataset.labels[i] { correct += 1 }
             let shape = ([trained.featureCount] + trained.layers.map(\.outputCount)).map(String.init).joined(separator: "-")
             let activationText = trained.activations.first.map { " \($0.kind.rawValue)" } ?? ""
-            print("trained \(kind.rawValue) \(shape)\(activationText) on \(dataset.count) rows, \(dataset.classCount) classes in "
-                  + String(format: "%.2f s", seconds) + "; training accuracy "
+            let steps = last.value.map { "\($0.epoch) \(kind == .logistic ? "iterations" : "epochs"), loss "
+                + String(format: "%.4f", $0.loss) + ", " } ?? ""
+            print("trained \(kind.rawValue) \(shape)\(activationText) on \(dataset.count) rows, \(dataset.classCount) classes: "
+                  + steps + String(format: "%.2f s", seconds) + "; training accuracy "
                   + String(format: "%.4f", Double(correct) / Double(dataset.count)) + "; wrote \(out)")
         }
     }

@@ -90,8 +90,10 @@ extension Data {
 
     @Test func publicKeyRoundTripIsByteIdenticalAndEncrypts() throws {
         let data = try f.publicKey.serialized(context: f.context)
-        let limbs = f.context.ciphertextModuli.count + f.context.specialModuli.count
-        #expect(data.count == EncMLFormat.headerSize + 32 + 8 * limbs * f.context.degree, "b stored, a as its seed")
+        let keyModuli = f.context.ciphertextModuli + f.context.specialModuli
+        // Bits 50+40+40+60 per coefficient instead of 4×64: residues are packed at their prime's width.
+        #expect(EncMLFormat.residueBytes(moduli: keyModuli, degree: f.context.degree) == f.context.degree * 190 / 8)
+        #expect(data.count == EncMLFormat.headerSize + 32 + f.context.degree * 190 / 8, "b stored, a as its seed")
         let restored = try CKKSPublicKey.deserialize(data, context: f.context)
         #expect(try restored.serialized(context: f.context) == data)
         let ct = try f.context.encrypt(f.x, publicKey: restored)
@@ -105,9 +107,8 @@ extension Data {
         #expect(Set(restored.galois.keys) == Set(f.keys.galois.keys))
         #expect(try restored.serialized(context: f.context, modelTag: f.modelTag) == data)
         // Seed compression: only the b halves of the 5 keys (relin, 3 rotations, conjugation) are stored.
-        let limbs = f.context.ciphertextModuli.count + f.context.specialModuli.count
         let digits = f.context.ciphertextModuli.count  // one special prime: one prime per digit
-        let keyBytes = 8 + 32 + 8 * digits * limbs * f.context.degree
+        let keyBytes = 8 + 32 + digits * f.context.degree * 190 / 8
         #expect(data.count == EncMLFormat.headerSize + 4 + 4 * 3 + 4 + 5 * keyBytes)
 
         let a = try f.context.encrypt(f.x, secretKey: f.secretKey)
@@ -127,8 +128,8 @@ extension Data {
     @Test func freshQueryCiphertextsAreSeedCompressedAndDecryptIdentically() throws {
         let bundle = try f.freshBundle(rows: 3)
         let data = try bundle.serialized(context: f.context, modelTag: f.modelTag)
-        let n = f.context.degree, limbs = f.context.ciphertextModuli.count
-        #expect(data.count == EncMLFormat.headerSize + 16 + 3 * (12 + 8 * limbs * n + 32), "c1 stored as its seed")
+        let n = f.context.degree
+        #expect(data.count == EncMLFormat.headerSize + 16 + 3 * (12 + n * 130 / 8 + 32), "c1 stored as its seed")
         let restored = try CiphertextBundle.deserialize(data, context: f.context, modelTag: f.modelTag, role: .query)
         #expect(restored.rowCount == 3 && restored.width == 3 && restored.mode == .single && restored.role == .query)
         for (a, b) in zip(bundle.ciphertexts, restored.ciphertexts) {
@@ -145,12 +146,37 @@ extension Data {
         let bundle = CiphertextBundle(role: .result, mode: .batch, rowCount: 5, width: 2, ciphertexts: [product, rotated])
         let data = try bundle.serialized(context: f.context)
         let n = f.context.degree
-        #expect(data.count == EncMLFormat.headerSize + 16 + (12 + 16 * 2 * n) + (12 + 16 * 3 * n))
+        // product at level 1 (50+40 bits), rotation at level 2 (50+40+40 bits), c0 and c1 each.
+        #expect(data.count == EncMLFormat.headerSize + 16 + (12 + 2 * n * 90 / 8) + (12 + 2 * n * 130 / 8))
         let restored = try CiphertextBundle.deserialize(data, context: f.context, role: .result)
         for (x, y) in zip(bundle.ciphertexts, restored.ciphertexts) {
             #expect(x.level == y.level && x.scale == y.scale)
             #expect(try f.context.decrypt(x, secretKey: f.secretKey) == (try f.context.decrypt(y, secretKey: f.secretKey)))
         }
+    }
+
+    /// Odd widths: fields straddle byte and word boundaries at every offset; at N = 32 the
+    /// limbs (e.g. 32·33 bits = 132 bytes) do not end on a word boundary either.
+    @Test(arguments: [64, 32])
+    func residuesOfEveryPrimeWidthPackAndUnpackExactly(_ degree: Int) throws {
+        let g = SerializationFixture(polyDegree: degree, bits: [60, 33, 47, 21, 58])
+        let n = degree
+        #expect(g.context.ciphertextModuli.map(\.bitWidth) == [60, 33, 47, 21, 58])
+        let data = try g.publicKey.serialized(context: g.context)
+        #expect(data.count == EncMLFormat.headerSize + 32 + n * (60 + 33 + 47 + 21 + 58 + 60) / 8)
+        #expect(try CKKSPublicKey.deserialize(data, context: g.context).serialized(context: g.context) == data)
+        let keys = try g.keys.serialized(context: g.context)
+        #expect(try CKKSEvaluationKeys.deserialize(keys, context: g.context).serialized(context: g.context) == keys)
+        let x = randomVector(g.context.slotCount, seed: 9)
+        let a = try g.context.encrypt(x, publicKey: g.publicKey)  // not seeded: c1 packed too
+        let b = try g.context.multiply(a, a, evaluationKeys: g.keys)
+        let bundle = CiphertextBundle(role: .result, mode: .single, rowCount: 2, width: 1, ciphertexts: [a, b])
+        let bytes = try bundle.serialized(context: g.context)
+        let back = try CiphertextBundle.deserialize(bytes, context: g.context)
+        for (u, v) in zip(bundle.ciphertexts, back.ciphertexts) {
+            #expect(u.c0 == v.c0 && u.c1 == v.c1 && u.scale == v.scale)
+        }
+        #expect(precisionBits(try g.context.decrypt(back.ciphertexts[1], secretKey: g.secretKey), x.map { $0 * $0 }) >= 15)
     }
 
     @Test func modelTagParsesWeightsFingerprints() {
@@ -247,26 +273,30 @@ extension Data {
     @Test func residuesNotBelowTheirPrimeAreRefused() throws {
         let files = try f.files()
         let n = f.context.degree
+        let ones = [UInt8](repeating: 0xff, count: 16)  // 128 set bits cover at least one whole packed residue
         // public key: first residue of b; last residue of the file.
         let pk = files[1].1
-        for offset in [EncMLFormat.headerSize + 32, pk.count - 8] {
-            let e = serializationError { try f.read(.publicKey, pk.setting64(offset, UInt64.max)) }
+        for offset in [EncMLFormat.headerSize + 32, pk.count - 16] {
+            let e = serializationError { try f.read(.publicKey, pk.setting(offset, to: ones)) }
             guard case .residueOutOfRange = e else { Issue.record("public key residue at \(offset): \(String(describing: e))"); continue }
         }
-        // exactly the prime is out of range too
+        // exactly the prime is out of range too (limb 0 is 50 bits: its first 50 bits hold residue 0)
         let q0 = f.context.ciphertextModuli[0].value
-        if case .residueOutOfRange(_, _, 0, 0, q0) = serializationError({ try f.read(.publicKey, pk.setting64(EncMLFormat.headerSize + 32, q0)) }) {} else {
+        var bytes = pk
+        for b in 0..<7 { bytes[EncMLFormat.headerSize + 32 + b] = UInt8(truncatingIfNeeded: q0 >> UInt64(8 * b)) }
+        bytes[EncMLFormat.headerSize + 32 + 6] = UInt8(truncatingIfNeeded: q0 >> 48) | (pk[EncMLFormat.headerSize + 32 + 6] & 0xfc)
+        if case .residueOutOfRange(_, _, 0, 0, q0) = serializationError({ try f.read(.publicKey, bytes) }) {} else {
             Issue.record("residue equal to q0 accepted")
         }
         // evaluation keys: a residue in the last key
         let evk = files[2].1
-        if case .residueOutOfRange = serializationError({ try f.read(.evaluationKeys, evk.setting64(evk.count - 8 * n, UInt64(1) << 61)) }) {} else {
+        if case .residueOutOfRange = serializationError({ try f.read(.evaluationKeys, evk.setting(evk.count - 8 * n, to: ones)) }) {} else {
             Issue.record("evaluation key residue")
         }
-        // ciphertext c0, limb 1
+        // ciphertext c0, limb 1 (40 bits), residue 3 = bits 120..159 of the limb = bytes 15..19
         let ct = files[3].1
         let c0 = EncMLFormat.headerSize + 16 + 12
-        if case .residueOutOfRange(_, _, 1, 3, _) = serializationError({ try f.read(.ciphertexts, ct.setting64(c0 + 8 * (n + 3), UInt64.max)) }) {} else {
+        if case .residueOutOfRange(_, _, 1, 3, _) = serializationError({ try f.read(.ciphertexts, ct.setting(c0 + n * 50 / 8 + 15, to: [UInt8](repeating: 0xff, count: 5))) }) {} else {
             Issue.record("ciphertext residue")
         }
         // secret key: a 2-bit code of 3

@@ -112,3 +112,16 @@ func automaticDegreeMeetsTheDefaultTargetOnADenseGrid(function: ApproximatedFunc
     #expect(throws: ConversionError.self) { try PolynomialApproximation.fit(.sigmoid, on: Interval(-.infinity, 3)) }
     #expect(throws: ConversionError.invalidDegree(0)) { try PolynomialApproximation.fit(.sigmoid, on: Interval(-1, 1), degree: .fixed(0)) }
 }
+
+/// Known answers from NumPy's `numpy.polynomial.chebyshev.chebinterpolate` (first-kind nodes, as ours):
+/// `chebinterpolate(lambda t: 1/(1+exp(-8t)), 15)` and `chebinterpolate(lambda t: tanh(3t), 9)`.
+@Test func interpolationCoefficientsMatchNumPy() throws {
+    let sigmoid = try PolynomialApproximation.fit(.sigmoid, on: Interval(-8, 8), degree: .fixed(15)).series.coefficients
+    let sigmoidReference = [0.49999999999999994, 0.6190578498598347, 0, -0.16827151151145264, 0, 0.07088285198346841]
+    for (a, b) in zip(sigmoid, sigmoidReference) { #expect(abs(a - b) < 1e-14) }
+    let tanh = try PolynomialApproximation.fit(.tanh, on: Interval(-3, 3), degree: .fixed(9)).series.coefficients
+    let tanhReference = [0.0, 1.2074392912077934, 0, -0.28423852339530076, 0, 0.09814169583217541, 0,
+                         -0.03697479809779323, 0, 0.017584641576217763]
+    #expect(tanh.count == tanhReference.count)
+    for (a, b) in zip(tanh, tanhReference) { #expect(abs(a - b) < 1e-14) }
+}

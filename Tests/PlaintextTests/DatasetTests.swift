@@ -44,6 +44,10 @@ import Testing
         try Dataset(table: CSVReader.parse("x,y,target\n1,2,7\n", file: "t.csv"),
                     featureNames: ["x", "y"], targetName: "target", classLabels: ["0", "1"])
     }
+    #expect(throws: DataError.missingColumn(file: "t.csv", column: "target")) {
+        try Dataset(table: CSVReader.parse("x,y\n1,2\n", file: "t.csv"),
+                    featureNames: ["x", "y"], targetName: "target", classLabels: ["0", "1"])
+    }
     #expect(throws: DataError.missingColumn(file: "t.csv", column: "y")) {
         try Dataset(table: CSVReader.parse("x,target\n1,0\n", file: "t.csv"),
                     featureNames: ["x", "y"], targetName: "target", classLabels: ["0", "1"])

@@ -3,7 +3,7 @@ import Plaintext
 import Testing
 
 /// scikit-learn's test accuracies on the same 70/30 stratified splits (seed 42), produced by
-/// `python3 Benchmarks/peers/sklearn_reference.py` (scikit-learn 1.7, NumPy 2): standardized
+/// `python3 Benchmarks/peers/sklearn_reference.py` (scikit-learn 1.9.1, NumPy 2.4.6): standardized
 /// inputs, LogisticRegression(C=1, max_iter=1000) and MLPClassifier((32,)) averaged over
 /// random_state 0…4. The split fingerprints prove that Python and Swift use the same rows.
 struct Reference: Sendable, CustomTestStringConvertible {

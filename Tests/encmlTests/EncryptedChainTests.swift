@@ -93,6 +93,14 @@ final class EncryptedChain: Sendable {
         #expect(Set(report.predictions).isSubset(of: ["benign", "malignant"]))
     }
 
+    @Test func theServerCommandTakesNoSecretKeyAndTheSecretKeyFileIsPrivate() throws {
+        let help = try CLI.run(["infer", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("--eval-keys"))
+        #expect(!help.stdout.contains("--secret-key"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: chain.path("a.sk"))
+        #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+    }
+
     /// Runs `arguments`; expects exit ≠ 0 and one stderr line containing every word of `mentions`.
     func expectRefusal(_ arguments: [String], mentions: [String], _ what: String) throws {
         let r = try CLI.run(arguments)

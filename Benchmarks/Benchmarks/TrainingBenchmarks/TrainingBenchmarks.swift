@@ -1,5 +1,6 @@
 // package-benchmark suite for plaintext training speed.
-// Run from Benchmarks/:  swift package --allow-writing-to-package-directory benchmark
+// Run from Benchmarks/:
+//   swift package -Xswiftc -target-cpu -Xswiftc native --allow-writing-to-package-directory benchmark
 import Benchmark
 import TrainingWorkloads
 

@@ -114,6 +114,15 @@ public struct Modulus: Sendable, Hashable {
         value.dividingFullWidth((high: w, low: 0)).quotient
     }
 
+    /// The Shoup constant `⌊w·2^64 / q⌋` without a division: the estimate `⌊w·⌊2^128/q⌋/2^64⌋`
+    /// is exact or one short, fixed by one comparison. Cost: two products. - Precondition: `w < q`.
+    @inlinable @inline(__always)
+    public func shoupFast(_ w: UInt64) -> UInt64 {
+        let estimate = w &* barrettHigh &+ w.multipliedFullWidth(by: barrettLow).high
+        let remainder = 0 &- estimate &* value  // w·2^64 − estimate·q, in [0, 2q)
+        return estimate &+ (remainder >= value ? 1 : 0)
+    }
+
     /// `a·w mod q` in `[0, 2q)` given `w < q` and its Shoup constant; `a` may be any word.
     @inlinable @inline(__always)
     public func multiplyShoupLazy(_ a: UInt64, _ w: UInt64, _ wShoup: UInt64) -> UInt64 {

@@ -29,11 +29,14 @@ public struct CKKSCiphertext: Sendable {
     }
 }
 
-/// An encoded CKKS plaintext: a polynomial in evaluation form at a given level and scale.
-/// Encode once (e.g. a weight diagonal) and reuse it in many products. Cost of reuse: none.
+/// An encoded CKKS plaintext: a polynomial in evaluation form at a given level and scale,
+/// with the Shoup constants of its residues. Encode once (e.g. a weight diagonal) and reuse it
+/// in many products. Memory: 2·(level+1)·N words.
 public struct CKKSPlaintext: Sendable {
     /// The encoded polynomial, `level + 1` limbs, evaluation form.
     public let poly: RNSPolynomial<Evaluation>
+    /// Shoup constants of every residue, so products with ciphertexts need no Barrett reduction.
+    let shoup: [UInt64]
     /// The scale the values were encoded at.
     public let scale: Double
     /// Fingerprint of the parameters the plaintext belongs to.
@@ -41,8 +44,9 @@ public struct CKKSPlaintext: Sendable {
     /// The level (limbs − 1).
     public var level: Int { poly.limbCount - 1 }
 
-    init(poly: RNSPolynomial<Evaluation>, scale: Double, contextFingerprint: UInt64) {
+    init(poly: RNSPolynomial<Evaluation>, scale: Double, contextFingerprint: UInt64, moduli: [Modulus]) {
         self.poly = poly
+        self.shoup = poly.shoupConstants(moduli: moduli)
         self.scale = scale
         self.contextFingerprint = contextFingerprint
     }

@@ -62,18 +62,18 @@ extension CKKSContext {
         let level = p.limbCount - 1
         let last = ciphertextModuli[level]
         let half = last.value >> 1
-        var temp = [UInt64](repeating: 0, count: 2 * n)
+        var temp = [UInt64](repeating: 0, count: (1 + max(level, 1)) * n)
         p.data.withUnsafeMutableBufferPointer { buffer in
             temp.withUnsafeMutableBufferPointer { t in
                 let lastLimb = t.baseAddress!
-                let work = t.baseAddress! + n
                 lastLimb.update(from: buffer.baseAddress! + level * n, count: n)
                 qTables[level].inverse(lastLimb)
                 // Add ⌊q_l/2⌋ so the division rounds instead of flooring.
                 LimbKernels.addScalarInPlace(lastLimb, half, count: n, modulus: last)
-                for i in 0..<level {
+                forEachIndex(level) { i in
                     let m = ciphertextModuli[i]
                     let q = m.value
+                    let work = t.baseAddress! + (1 + i) * n
                     let halfModQi = m.reduce(half)
                     for k in 0..<n {
                         // (x mod q_i) − (⌊q_l/2⌋ mod q_i), kept in [0, 2q).
@@ -125,7 +125,8 @@ extension CKKSContext {
     /// A plaintext's polynomial restricted to `level` (dropping its extra limbs), or an error when
     /// it is below that level.
     func plaintextPoly(_ pt: CKKSPlaintext, level: Int) -> RNSPolynomial<Evaluation> {
-        pt.level == level ? pt.poly : pt.poly.prefix(limbs: level + 1)
+        // Limb-wise operations read only the first `level + 1` limbs of a longer operand.
+        pt.poly
     }
 
     // MARK: - Addition

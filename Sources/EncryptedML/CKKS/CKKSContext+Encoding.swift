@@ -200,7 +200,7 @@ extension CKKSContext {
         let poly = try RNSPolynomial<Coefficient>(degree: degree, limbCount: l + 1) { out in
             try writeEncodedCoefficients(real: real, imaginary: imaginary, scale: scale, level: l, to: out)
         }.forwardNTT(qTables)
-        return CKKSPlaintext(poly: poly, scale: scale, contextFingerprint: fingerprint)
+        return CKKSPlaintext(poly: poly, scale: scale, contextFingerprint: fingerprint, moduli: ciphertextModuli)
     }
 
     /// Decodes a plaintext to its N/2 real slot values (imaginary parts dropped).

@@ -13,19 +13,24 @@ extension CKKSContext {
         let extModuli = (0..<ext).map { keyModuli[keyLimbIndex($0, level: level)] }
         let extTables = (0..<ext).map { keyTables[keyLimbIndex($0, level: level)] }
         let u = smallPolynomial(Sampling.ternary(count: n), moduli: extModuli, tables: extTables)
-        func restrict(_ p: RNSPolynomial<Evaluation>) -> RNSPolynomial<Evaluation> {
-            RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { out in
-                p.data.withUnsafeBufferPointer { src in
-                    for r in 0..<ext {
-                        (out + r * n).update(from: src.baseAddress! + keyLimbIndex(r, level: level) * n, count: n)
+        // x0 = b·u, x1 = a·u over the extended basis (Shoup products with the key's constants).
+        func product(_ p: RNSPolynomial<Evaluation>, _ shoup: [UInt64]) -> RNSPolynomial<Evaluation> {
+            var out = u
+            out.data.withUnsafeMutableBufferPointer { o in
+                p.data.withUnsafeBufferPointer { w in
+                    shoup.withUnsafeBufferPointer { ws in
+                        for r in 0..<ext {
+                            let key = keyLimbIndex(r, level: level) * n
+                            LimbKernels.multiplyShoupInPlace(o.baseAddress! + r * n, w.baseAddress! + key,
+                                                             ws.baseAddress! + key, count: n, modulus: extModuli[r])
+                        }
                     }
                 }
             }
+            return out
         }
-        var x0 = restrict(publicKey.b)
-        x0.multiply(u, moduli: extModuli)
-        var x1 = restrict(publicKey.a)
-        x1.multiply(u, moduli: extModuli)
+        let x0 = product(publicKey.b, publicKey.bShoup)
+        let x1 = product(publicKey.a, publicKey.aShoup)
         var c0 = modDown(x0, level: level, noise: Sampling.gaussian(count: n), message: messageCoefficients)
         let c1 = modDown(x1, level: level, noise: Sampling.gaussian(count: n), message: nil)
         if let messageEvaluation { c0.add(messageEvaluation, moduli: moduli(level: level)) }
@@ -87,28 +92,33 @@ extension CKKSContext {
         let a = try Sampling.uniform(seed: seed, domain: 0, moduli: moduli, degree: degree)
         var c0 = messagePlusError
         var product = a
-        product.multiply(secretKey.poly, moduli: moduli)
+        product.multiply(secretKey.poly, shoup: secretKey.shoup, moduli: moduli)
         c0.subtract(product, moduli: moduli)
         return CKKSCiphertext(c0: c0, c1: a, scale: scale, contextFingerprint: fingerprint, seed: seed)
+    }
+
+    /// `c0 + c1·s` at the ciphertext's level (Shoup products with the key's constants).
+    func decryptPolynomial(_ ciphertext: CKKSCiphertext, secretKey: CKKSSecretKey) throws -> RNSPolynomial<Evaluation> {
+        try check(ciphertext, "decrypt")
+        try checkKey(secretKey.contextFingerprint, "decrypt")
+        var m = ciphertext.c0
+        m.multiplyAdd(ciphertext.c1, secretKey.poly, shoup: secretKey.shoup, moduli: moduli(level: ciphertext.level))
+        return m
     }
 
     /// Decrypts to the plaintext `c0 + c1·s` (evaluation form, same level and scale).
     /// Cost: (level+1)·N products.
     public func decryptToPlaintext(_ ciphertext: CKKSCiphertext, secretKey: CKKSSecretKey) throws -> CKKSPlaintext {
-        try check(ciphertext, "decrypt")
-        try checkKey(secretKey.contextFingerprint, "decrypt")
-        let moduli = self.moduli(level: ciphertext.level)
-        var m = ciphertext.c0
-        m.multiplyAdd(ciphertext.c1, secretKey.poly, moduli: moduli)
-        return CKKSPlaintext(poly: m, scale: ciphertext.scale, contextFingerprint: fingerprint)
+        let m = try decryptPolynomial(ciphertext, secretKey: secretKey)
+        return CKKSPlaintext(poly: m, scale: ciphertext.scale, contextFingerprint: fingerprint, moduli: ciphertextModuli)
     }
 
     /// Decrypts and decodes the N/2 real slot values.
     /// Cost: (level+1)·N products, level+1 inverse NTTs, exact CRT composition, one special FFT.
     /// - Throws: `.mismatchedContext` for a ciphertext or key of other parameters.
     public func decrypt(_ ciphertext: CKKSCiphertext, secretKey: CKKSSecretKey) throws -> [Double] {
-        let m = try decryptToPlaintext(ciphertext, secretKey: secretKey)
-        return decodeComplexParts(m.poly, scale: m.scale).real
+        let m = try decryptPolynomial(ciphertext, secretKey: secretKey)
+        return decodeComplexParts(m, scale: ciphertext.scale).real
     }
 
     /// Decrypts and decodes the N/2 complex slot values.

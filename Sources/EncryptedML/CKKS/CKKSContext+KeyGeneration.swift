@@ -11,7 +11,8 @@ extension CKKSContext {
     /// Cost: N random bytes and L+K+1 NTTs.
     public func generateSecretKey() -> CKKSSecretKey {
         let s = Sampling.ternary(count: degree)
-        return CKKSSecretKey(poly: smallPolynomial(s, moduli: keyModuli, tables: keyTables),
+        let poly = smallPolynomial(s, moduli: keyModuli, tables: keyTables)
+        return CKKSSecretKey(poly: poly, shoup: poly.shoupConstants(moduli: keyModuli),
                              coefficients: s, contextFingerprint: fingerprint)
     }
 
@@ -27,7 +28,8 @@ extension CKKSContext {
         var product = a
         product.multiply(secretKey.poly, moduli: keyModuli)
         b.subtract(product, moduli: keyModuli)
-        return CKKSPublicKey(b: b, a: a, seed: seed, contextFingerprint: fingerprint)
+        return CKKSPublicKey(b: b, a: a, bShoup: b.shoupConstants(moduli: keyModuli),
+                             aShoup: a.shoupConstants(moduli: keyModuli), seed: seed, contextFingerprint: fingerprint)
     }
 
     /// A key-switching key from `target` (`s'`, evaluation form over all key primes) to `s`.
@@ -64,7 +66,21 @@ extension CKKSContext {
             bs.append(contentsOf: b.data)
             as_.append(contentsOf: a.data)
         }
-        return KeySwitchingKey(b: bs, a: as_, digitCount: digits, seed: seed, permutation: permutation)
+        return KeySwitchingKey(b: bs, a: as_, bShoup: shoupConstants(bs), aShoup: shoupConstants(as_),
+                               digitCount: digits, seed: seed, permutation: permutation)
+    }
+
+    /// Shoup constants of digit-major key material (`(j·(L+K+1) + i)·N + k`).
+    package func shoupConstants(_ words: [UInt64]) -> [UInt64] {
+        let n = degree
+        let limbs = keyModuli.count
+        return [UInt64](unsafeUninitializedCapacity: words.count) { out, initialized in
+            for index in stride(from: 0, to: words.count, by: n) {
+                let m = keyModuli[(index / n) % limbs]
+                for k in 0..<n { out[index + k] = m.shoup(words[index + k]) }
+            }
+            initialized = words.count
+        }
     }
 
     /// Generates the relinearization key and the Galois keys for `rotations` (slot i ← slot i+k;

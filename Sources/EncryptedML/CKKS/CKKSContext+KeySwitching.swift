@@ -29,17 +29,17 @@ extension CKKSContext {
         let ext = level + 1 + special
         let digits = digitCount(level: level)
         let coefficientForm = c.inverseNTT(qTables)
-        var scratch = [UInt64](repeating: 0, count: digitSize * n)
+        var scratch = [UInt64](repeating: 0, count: digits * digitSize * n)
         let data = [UInt64](unsafeUninitializedCapacity: digits * ext * n) { out, initialized in
             c.data.withUnsafeBufferPointer { evaluation in
                 coefficientForm.data.withUnsafeBufferPointer { coefficients in
                     scratch.withUnsafeMutableBufferPointer { scratch in
-                        for j in 0..<digits {
+                        forEachIndex(digits) { j in
                             let start = j * digitSize
                             let count = min(digitSize, level + 1 - start)
                             let converter = modUpConverters[start * 64 + count]!
                             let prepared = converter.prepare(coefficients.baseAddress! + start * n, degree: n,
-                                                             scratch: scratch.baseAddress!)
+                                                             scratch: scratch.baseAddress! + j * digitSize * n)
                             let base = out.baseAddress! + j * ext * n
                             for r in 0..<ext {
                                 let limb = base + r * n
@@ -47,8 +47,13 @@ extension CKKSContext {
                                     limb.update(from: evaluation.baseAddress! + r * n, count: n)
                                 } else {
                                     let keyIndex = keyLimbIndex(r, level: level)
-                                    converter.convert(prepared: prepared, degree: n, targetIndex: keyIndex, to: limb)
-                                    keyTables[keyIndex].forward(limb)
+                                    if count == 1 {
+                                        converter.convertCentered(prepared, degree: n, targetIndex: keyIndex, to: limb)
+                                    } else {
+                                        converter.convert(prepared: prepared, degree: n, targetIndex: keyIndex, to: limb)
+                                    }
+                                    // Lazy output in [0, 4q): the inner product's Shoup products accept any word.
+                                    keyTables[keyIndex].forwardLazy(limb)
                                 }
                             }
                         }
@@ -60,9 +65,10 @@ extension CKKSContext {
         return KeySwitchDecomposition(level: level, digitCount: digits, data: data, contextFingerprint: fingerprint)
     }
 
-    /// `Σ_j σ(d_j)·(b_j, a_j)` over the extended basis, with σ the optional slot permutation.
-    /// Each output word is one 128-bit lazy sum of `digits` products and one Barrett reduction.
-    /// Cost: 2·digits·(l+1+K)·N word products.
+    /// `Σ_j σ(d_j)·(b_j, a_j)` over the extended basis, with σ the optional slot permutation,
+    /// computed as `σ(Σ_j d_j·K'_j)` with the Galois key stored σ^(−1)-scattered (`K'`).
+    /// Shoup products against the key's precomputed constants, lazy sums kept below 2q.
+    /// Cost: 2·digits·(l+1+K)·N Shoup products.
     func innerProduct(_ d: KeySwitchDecomposition, key: KeySwitchingKey, permutation: GaloisPermutation?)
         -> (RNSPolynomial<Evaluation>, RNSPolynomial<Evaluation>)
     {
@@ -71,42 +77,43 @@ extension CKKSContext {
         let ext = level + 1 + specialModuli.count
         let digits = d.digitCount
         let keyLimbs = keyModuli.count
-        let identity = permutation == nil
-        let source = permutation?.source ?? []
         var out0 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
         var out1 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
+        let source = permutation?.source ?? []
+        var scratch = permutation == nil ? [] : [UInt64](repeating: 0, count: ext * n)
         out0.data.withUnsafeMutableBufferPointer { o0 in
             out1.data.withUnsafeMutableBufferPointer { o1 in
                 d.data.withUnsafeBufferPointer { dd in
-                    key.b.withUnsafeBufferPointer { kb in
-                        key.a.withUnsafeBufferPointer { ka in
-                            source.withUnsafeBufferPointer { perm in
-                                for r in 0..<ext {
-                                    let keyIndex = keyLimbIndex(r, level: level)
-                                    let m = keyModuli[keyIndex]
-                                    let r0 = o0.baseAddress! + r * n
-                                    let r1 = o1.baseAddress! + r * n
-                                    let dBase = dd.baseAddress! + r * n
-                                    let bBase = kb.baseAddress! + keyIndex * n
-                                    let aBase = ka.baseAddress! + keyIndex * n
-                                    let dStride = ext * n
-                                    let kStride = keyLimbs * n
-                                    for k in 0..<n {
-                                        let src = identity ? k : Int(perm[k])
-                                        var lo0: UInt64 = 0, hi0: UInt64 = 0, lo1: UInt64 = 0, hi1: UInt64 = 0
-                                        for j in 0..<digits {
-                                            let x = dBase[j * dStride + src]
-                                            let p0 = x.multipliedFullWidth(by: bBase[j * kStride + k])
-                                            let p1 = x.multipliedFullWidth(by: aBase[j * kStride + k])
-                                            let (s0, c0) = lo0.addingReportingOverflow(p0.low)
-                                            lo0 = s0
-                                            hi0 = hi0 &+ p0.high &+ (c0 ? 1 : 0)
-                                            let (s1, c1) = lo1.addingReportingOverflow(p1.low)
-                                            lo1 = s1
-                                            hi1 = hi1 &+ p1.high &+ (c1 ? 1 : 0)
+                    key.storedB.withUnsafeBufferPointer { kb in
+                        key.storedA.withUnsafeBufferPointer { ka in
+                            key.storedBShoup.withUnsafeBufferPointer { kbs in
+                                key.storedAShoup.withUnsafeBufferPointer { kas in
+                                    source.withUnsafeBufferPointer { perm in
+                                    scratch.withUnsafeMutableBufferPointer { g in
+                                        forEachIndex(ext) { r in
+                                            let keyIndex = keyLimbIndex(r, level: level)
+                                            let m = keyModuli[keyIndex]
+                                            let acc0 = o0.baseAddress! + r * n
+                                            let acc1 = o1.baseAddress! + r * n
+                                            for j in 0..<digits {
+                                                let x = UnsafePointer(dd.baseAddress! + (j * ext + r) * n)
+                                                let offset = (j * keyLimbs + keyIndex) * n
+                                                InnerProductKernel.multiplyAccumulate(
+                                                    acc0, acc1, x, nil,
+                                                    kb.baseAddress! + offset, kbs.baseAddress! + offset,
+                                                    ka.baseAddress! + offset, kas.baseAddress! + offset,
+                                                    count: n, modulus: m, first: j == 0)
+                                            }
+                                            InnerProductKernel.finalize(acc0, acc1, count: n, modulus: m)
+                                            if permutation != nil {
+                                                // σ of the accumulated limb (the key was stored σ^(−1)-scattered).
+                                                let t = g.baseAddress! + r * n
+                                                t.update(from: acc0, count: n)
+                                                for k in 0..<n { acc0[k] = t[Int(perm[k])] }
+                                                t.update(from: acc1, count: n)
+                                                for k in 0..<n { acc1[k] = t[Int(perm[k])] }
+                                            }
                                         }
-                                        r0[k] = m.reduce(high: hi0, low: lo0)
-                                        r1[k] = m.reduce(high: hi1, low: lo1)
                                     }
                                 }
                             }
@@ -114,6 +121,7 @@ extension CKKSContext {
                     }
                 }
             }
+        }
         }
         return (out0, out1)
     }
@@ -131,7 +139,7 @@ extension CKKSContext {
                  message: RNSPolynomial<Coefficient>?) -> RNSPolynomial<Evaluation> {
         let n = degree
         let special = specialModuli.count
-        var scratch = [UInt64](repeating: 0, count: (special + 1) * n)
+        var scratch = [UInt64](repeating: 0, count: (special + 2 + level) * n)
         let empty: [UInt64] = []
         let noiseWords: [UInt64] = noise.map { e in e.map { UInt64(bitPattern: Int64($0)) } } ?? []
         x.data.withUnsafeMutableBufferPointer { buffer in
@@ -155,11 +163,15 @@ extension CKKSContext {
                             }
                         }
                         let temp = scratch.baseAddress!
+                        let overflow = temp + (special + 1) * n
                         let prepared = pToQ.prepare(UnsafePointer(pPart), degree: n, scratch: temp + n)
-                        for i in 0...level {
+                        if special > 1 { pToQ.overflowMultiples(prepared: prepared, degree: n, into: overflow) }
+                        forEachIndex(level + 1) { i in
                             let m = ciphertextModuli[i]
                             let q = m.value
-                            pToQ.convert(prepared: prepared, degree: n, targetIndex: i, to: temp)
+                            // Limb 0 uses the first scratch limb, limb i > 0 its own.
+                            let temp = i == 0 ? temp : overflow + i * n
+                            pToQ.convertExact(prepared: prepared, overflow: overflow, degree: n, targetIndex: i, to: temp)
                             // − (P−1)/2: temp is now the centered residue of x modulo P.
                             let half = halfPModQ[i]
                             for k in 0..<n {
@@ -200,6 +212,78 @@ extension CKKSContext {
         return x
     }
 
+    /// Fused ModDown and rescale for a relinearized product at level l ≥ 1: returns
+    /// `round((P·d + x) / (P·q_l))` at level l − 1, where `x` is an inner-product output over
+    /// `q_0 … q_l, P` and `d` the matching tensor component over `q_0 … q_l`.
+    /// The conversion from `{q_l, P}` is exact (overflow multiple removed in floating point), so the
+    /// division carries no biased error. Cost: (1+K) inverse NTTs and l forward NTTs — three fewer
+    /// than ModDown then rescale.
+    func modDownAndRescale(_ x: consuming RNSPolynomial<Evaluation>, adding d: RNSPolynomial<Evaluation>, level: Int)
+        -> RNSPolynomial<Evaluation>
+    {
+        let n = degree
+        let special = specialModuli.count
+        let sourceCount = 1 + special
+        let converter = fusedConverters[level]!
+        let halfSource = fusedHalfSource[level]
+        let halfTarget = fusedHalfTarget[level]
+        let inverse = fusedInverse[level]
+        var scratch = [UInt64](unsafeUninitializedCapacity: (sourceCount + 2 + level) * n) { _, initialized in
+            initialized = (sourceCount + 2 + level) * n
+        }
+        x.data.withUnsafeMutableBufferPointer { buffer in
+            d.data.withUnsafeBufferPointer { dd in
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                    let base = buffer.baseAddress!
+                    // y = x + P·d on the Q limbs (the P limbs of P·d are zero).
+                    for i in 0...level {
+                        let m = ciphertextModuli[i]
+                        let w = pModQ[i]
+                        let ws = m.shoup(w)
+                        let limb = base + i * n
+                        let src = dd.baseAddress! + i * n
+                        let q = m.value
+                        for k in 0..<n {
+                            let s = limb[k] &+ m.multiplyShoup(src[k], w, ws)
+                            limb[k] = Swift.min(s, s &- q)
+                        }
+                    }
+                    // Limbs q_l, p_0 … are contiguous: bring them to coefficient form, shift by (D−1)/2.
+                    let sourceLimbs = base + level * n
+                    for s in 0..<sourceCount {
+                        let table = s == 0 ? qTables[level] : pTables[s - 1]
+                        table.inverse(sourceLimbs + s * n)
+                        LimbKernels.addScalarInPlace(sourceLimbs + s * n, halfSource[s], count: n, modulus: table.modulus)
+                    }
+                    let temp = scratch.baseAddress!
+                    let overflow = temp + (sourceCount + 1) * n
+                    let prepared = converter.prepare(UnsafePointer(sourceLimbs), degree: n, scratch: temp + n)
+                    converter.overflowMultiples(prepared: prepared, degree: n, into: overflow)
+                    forEachIndex(level) { i in
+                        let m = ciphertextModuli[i]
+                        let q = m.value
+                        let temp = i == 0 ? temp : overflow + i * n
+                        converter.convertExact(prepared: prepared, overflow: overflow, degree: n, targetIndex: i, to: temp)
+                        let h = halfTarget[i]
+                        for k in 0..<n {
+                            let v = temp[k] &- h
+                            temp[k] = Swift.min(v, v &+ q)
+                        }
+                        qTables[i].forward(temp)
+                        let w = inverse[i]
+                        let ws = m.shoup(w)
+                        let limb = base + i * n
+                        for k in 0..<n {
+                            limb[k] = m.multiplyShoup(limb[k] &+ q &- temp[k], w, ws)
+                        }
+                    }
+                }
+            }
+        }
+        x.dropLastLimbs(sourceCount)
+        return x
+    }
+
     /// Key switching of `c` (level l) under `key`: returns `(k0, k1)` with
     /// `k0 + k1·s ≈ c·s'` where `s'` is the key's source secret. Cost: one decomposition,
     /// one inner product and two ModDowns.
@@ -210,5 +294,49 @@ extension CKKSContext {
         let d = decompose(c)
         let (e0, e1) = innerProduct(d, key: key, permutation: nil)
         return (modDown(e0, level: level), modDown(e1, level: level))
+    }
+}
+
+/// The vectorizable loops of the key-switching inner product.
+enum InnerProductKernel {
+    /// `acc0 += x'·b`, `acc1 += x'·a` with `x'[k] = x[permutation[k]]` (or `x` itself) — Shoup
+    /// products, lazy: accumulators stay in `[0, 2q)`; `first` initializes instead of adding.
+    @inlinable
+    static func multiplyAccumulate(_ acc0: UnsafeMutablePointer<UInt64>, _ acc1: UnsafeMutablePointer<UInt64>,
+                                   _ x: UnsafePointer<UInt64>, _ permutation: UnsafePointer<UInt32>?,
+                                   _ b: UnsafePointer<UInt64>, _ bShoup: UnsafePointer<UInt64>,
+                                   _ a: UnsafePointer<UInt64>, _ aShoup: UnsafePointer<UInt64>,
+                                   count n: Int, modulus: Modulus, first: Bool) {
+        let q = modulus.value
+        let twoQ = modulus.twiceValue
+        @inline(__always) func step(_ k: Int, _ v: UInt64) {
+            let p0 = v &* b[k] &- v.multipliedFullWidth(by: bShoup[k]).high &* q
+            let p1 = v &* a[k] &- v.multipliedFullWidth(by: aShoup[k]).high &* q
+            if first {
+                acc0[k] = p0
+                acc1[k] = p1
+            } else {
+                let s0 = acc0[k] &+ p0
+                acc0[k] = Swift.min(s0, s0 &- twoQ)
+                let s1 = acc1[k] &+ p1
+                acc1[k] = Swift.min(s1, s1 &- twoQ)
+            }
+        }
+        if let permutation {
+            for k in 0..<n { step(k, x[Int(permutation[k])]) }
+        } else {
+            for k in 0..<n { step(k, x[k]) }
+        }
+    }
+
+    /// Reduces both accumulators from `[0, 2q)` to `[0, q)`.
+    @inlinable
+    static func finalize(_ acc0: UnsafeMutablePointer<UInt64>, _ acc1: UnsafeMutablePointer<UInt64>, count n: Int,
+                         modulus: Modulus) {
+        let q = modulus.value
+        for k in 0..<n {
+            acc0[k] = Swift.min(acc0[k], acc0[k] &- q)
+            acc1[k] = Swift.min(acc1[k], acc1[k] &- q)
+        }
     }
 }

@@ -32,8 +32,70 @@ extension CKKSContext {
             throw EncryptedMLError.levelExhausted(
                 "multiply needs operands above level 0 to rescale (levels \(a.level) and \(b.level)); use parameters with more primes or multiplyWithoutRescale")
         }
-        try multiplyWithoutRescaleInPlace(&a, b, evaluationKeys: evaluationKeys)
-        try rescaleInPlace(&a)
+        let (d0, d1, d2, level, scale) = try tensor(&a, b, evaluationKeys: evaluationKeys)
+        // Relinearize, then ModDown and rescale fused: one division by P·q_l.
+        let decomposition = decompose(d2)
+        let (e0, e1) = innerProduct(decomposition, key: evaluationKeys.relinearization, permutation: nil)
+        a.c0 = modDownAndRescale(e0, adding: d0, level: level)
+        a.c1 = modDownAndRescale(e1, adding: d1, level: level)
+        a.scale = scale / Double(ciphertextModuli[level].value)
+        a.seed = nil
+    }
+
+    /// Checks and aligns the operands of a product and returns the tensor `(d0, d1, d2)`,
+    /// the level and the product scale. Cost: 4·(l+1)·N word products, 3·(l+1)·N reductions.
+    func tensor(_ a: inout CKKSCiphertext, _ b: CKKSCiphertext, evaluationKeys: CKKSEvaluationKeys) throws
+        -> (RNSPolynomial<Evaluation>, RNSPolynomial<Evaluation>, RNSPolynomial<Evaluation>, Int, Double)
+    {
+        try check(a, "multiply")
+        try check(b, "multiply")
+        try checkKey(evaluationKeys.contextFingerprint, "multiply")
+        var b = b
+        let level = min(a.level, b.level)
+        try dropLevelInPlace(&a, to: level)
+        try dropLevelInPlace(&b, to: level)
+        let scale = a.scale * b.scale
+        try checkProductScale(scale, level: level, "multiply")
+        let n = degree
+        var d0 = RNSPolynomial<Evaluation>(degree: n, limbCount: level + 1) { _ in }
+        var d1 = d0
+        var d2 = d0
+        d0.data.withUnsafeMutableBufferPointer { o0 in
+            d1.data.withUnsafeMutableBufferPointer { o1 in
+                d2.data.withUnsafeMutableBufferPointer { o2 in
+                    a.c0.data.withUnsafeBufferPointer { a0 in
+                        a.c1.data.withUnsafeBufferPointer { a1 in
+                            b.c0.data.withUnsafeBufferPointer { b0 in
+                                b.c1.data.withUnsafeBufferPointer { b1 in
+                                    for i in 0...level {
+                                        let m = ciphertextModuli[i]
+                                        let q = m.value
+                                        let twoQ = m.twiceValue
+                                        let o = i * n
+                                        // Shoup constants of b's components computed on the fly (two
+                                        // products each) make all four products Shoup products.
+                                        for k in (o)..<(o + n) {
+                                            let x0 = a0[k], x1 = a1[k], y0 = b0[k], y1 = b1[k]
+                                            let s0 = m.shoupFast(y0), s1 = m.shoupFast(y1)
+                                            let p00 = x0 &* y0 &- x0.multipliedFullWidth(by: s0).high &* q
+                                            let p01 = x0 &* y1 &- x0.multipliedFullWidth(by: s1).high &* q
+                                            let p10 = x1 &* y0 &- x1.multipliedFullWidth(by: s0).high &* q
+                                            let p11 = x1 &* y1 &- x1.multipliedFullWidth(by: s1).high &* q
+                                            o0[k] = Swift.min(p00, p00 &- q)
+                                            let mid = p01 &+ p10
+                                            let midReduced = Swift.min(mid, mid &- twoQ)
+                                            o1[k] = Swift.min(midReduced, midReduced &- q)
+                                            o2[k] = Swift.min(p11, p11 &- q)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (d0, d1, d2, level, scale)
     }
 
     /// `a·b` relinearized but not rescaled: same level, scale `a.scale·b.scale`. Use it to sum
@@ -49,24 +111,8 @@ extension CKKSContext {
     /// In-place `multiplyWithoutRescale(_:_:evaluationKeys:)`.
     public func multiplyWithoutRescaleInPlace(_ a: inout CKKSCiphertext, _ b: CKKSCiphertext,
                                               evaluationKeys: CKKSEvaluationKeys) throws {
-        try check(a, "multiply")
-        try check(b, "multiply")
-        try checkKey(evaluationKeys.contextFingerprint, "multiply")
-        var b = b
-        let level = min(a.level, b.level)
-        try dropLevelInPlace(&a, to: level)
-        try dropLevelInPlace(&b, to: level)
-        let scale = a.scale * b.scale
-        try checkProductScale(scale, level: level, "multiply")
+        var (d0, d1, d2, level, scale) = try tensor(&a, b, evaluationKeys: evaluationKeys)
         let moduli = self.moduli(level: level)
-        // Tensor: d0 = a0·b0, d1 = a0·b1 + a1·b0, d2 = a1·b1.
-        var d2 = a.c1
-        d2.multiply(b.c1, moduli: moduli)
-        var d1 = a.c0
-        d1.multiply(b.c1, moduli: moduli)
-        d1.multiplyAdd(a.c1, b.c0, moduli: moduli)
-        var d0 = a.c0
-        d0.multiply(b.c0, moduli: moduli)
         let (k0, k1) = keySwitch(d2, key: evaluationKeys.relinearization)
         d0.add(k0, moduli: moduli)
         d1.add(k1, moduli: moduli)
@@ -100,9 +146,8 @@ extension CKKSContext {
         let scale = ct.scale * pt.scale
         try checkProductScale(scale, level: ct.level, "multiply plaintext")
         let moduli = self.moduli(level: ct.level)
-        let p = plaintextPoly(pt, level: ct.level)
-        ct.c0.multiply(p, moduli: moduli)
-        ct.c1.multiply(p, moduli: moduli)
+        ct.c0.multiply(pt.poly, shoup: pt.shoup, moduli: moduli)
+        ct.c1.multiply(pt.poly, shoup: pt.shoup, moduli: moduli)
         ct.scale = scale
         ct.seed = nil
     }

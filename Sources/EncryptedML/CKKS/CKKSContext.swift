@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 
 /// Everything precomputed for one CKKS parameter set: the primes, NTT tables, the
@@ -42,6 +43,13 @@ public final class CKKSContext: Sendable {
     @usableFromInline let halfPModQ: [UInt64]
     /// Converts from the P basis to the Q primes (ModDown).
     @usableFromInline let pToQ: BasisConverter
+    /// Fused ModDown + rescale at level l ≥ 1: division by `D_l = q_l·P`. `fusedConverters[l]`
+    /// converts from `{q_l, p_0 …}` to the Q primes; `fusedInverse[l][i] = D_l^(−1) mod q_i`;
+    /// `fusedHalf[l]` holds `(D_l−1)/2` modulo `q_l, p_0, …` then modulo `q_0 … q_{l−1}`.
+    @usableFromInline let fusedConverters: [BasisConverter?]
+    @usableFromInline let fusedInverse: [[UInt64]]
+    @usableFromInline let fusedHalfSource: [[UInt64]]
+    @usableFromInline let fusedHalfTarget: [[UInt64]]
     /// ModUp converters for digit `j` at its full size (`modUpFull[j]`) and for a partial last
     /// digit of `count` primes starting at `start` (`modUpPartial[start·64 + count]`).
     @usableFromInline let modUpConverters: [Int: BasisConverter]
@@ -131,6 +139,28 @@ public final class CKKSContext: Sendable {
         self.pInverseModQ = pInv
         self.pInverseModQShoup = zip(pInv, q).map { $1.shoup($0) }
         self.pToQ = BasisConverter(source: p, target: q)
+        var fusedConverters: [BasisConverter?] = [nil]
+        var fusedInverse: [[UInt64]] = [[]]
+        var fusedHalfSource: [[UInt64]] = [[]]
+        var fusedHalfTarget: [[UInt64]] = [[]]
+        for l in stride(from: 1, to: qCount, by: 1) {
+            let source = [q[l]] + p
+            fusedConverters.append(BasisConverter(source: source, target: q))
+            var inv: [UInt64] = []
+            var half: [UInt64] = []
+            for i in 0..<l {
+                let dMod = q[i].multiply(pMod[i], q[i].reduce(q[l].value))
+                inv.append(q[i].inverse(dMod)!)
+                half.append(q[i].multiply(q[i].subtract(dMod, 1), (q[i].value + 1) / 2))
+            }
+            fusedInverse.append(inv)
+            fusedHalfTarget.append(half)
+            fusedHalfSource.append(source.map { ($0.value - 1) / 2 })
+        }
+        self.fusedConverters = fusedConverters
+        self.fusedInverse = fusedInverse
+        self.fusedHalfSource = fusedHalfSource
+        self.fusedHalfTarget = fusedHalfTarget
 
         var converters: [Int: BasisConverter] = [:]
         for level in 0..<qCount {
@@ -211,6 +241,21 @@ public final class CKKSContext: Sendable {
     /// Number of key-switching digits at `level`: ⌈(level+1)/α⌉.
     @inlinable func digitCount(level: Int) -> Int { (level + digitSize) / digitSize }
 
+    /// Runs `body(0) … body(count − 1)`, on several threads when the context is `parallel`.
+    /// Iterations must touch disjoint memory.
+    @inlinable func forEachIndex(_ count: Int, _ body: (Int) -> Void) {
+        if parallel && count > 1 {
+            // The iterations write disjoint memory and concurrentPerform returns only when all are
+            // done, so handing the non-Sendable closure to the worker threads is safe.
+            withoutActuallyEscaping(body) { body in
+                let box = UncheckedSendableBox(body)
+                DispatchQueue.concurrentPerform(iterations: count) { box.value($0) }
+            }
+        } else {
+            for i in 0..<count { body(i) }
+        }
+    }
+
     // MARK: - Checks
 
     @usableFromInline func check(_ ct: CKKSCiphertext, _ what: String) throws {
@@ -233,4 +278,10 @@ public final class CKKSContext: Sendable {
                 "\(what): key was generated under other parameters than \(parameters); generate keys with this context")
         }
     }
+}
+
+/// Carries a value across a concurrency boundary whose safety the caller guarantees.
+@usableFromInline struct UncheckedSendableBox<Value>: @unchecked Sendable {
+    @usableFromInline let value: Value
+    @usableFromInline init(_ value: Value) { self.value = value }
 }

@@ -51,7 +51,8 @@ public struct InferenceClient: Sendable {
     }
 
     /// Encrypts raw feature rows (in `model.featureNames` order, unstandardized) with the
-    /// secret key (seeded ciphertexts: half the size). Cost: one encryption per row
+    /// secret key (seeded ciphertexts: half the size). In batch packing the unused slots of
+    /// the last set repeat its rows, so every slot holds a realistic input. Cost: one encryption per row
     /// (single) or per feature per N/2 rows (batch).
     /// - Throws: `EncryptedMLError.invalidOperand` naming the row and column of a wrong-width
     ///   row or non-finite value, or when there are no rows.
@@ -78,9 +79,13 @@ public struct InferenceClient: Sendable {
             let slots = context.slotCount
             var cts: [CKKSCiphertext] = []
             for start in stride(from: 0, to: rows.count, by: slots) {
-                let chunk = rows[start..<min(start + slots, rows.count)]
+                let chunk = Array(rows[start..<min(start + slots, rows.count)])
                 for f in 0..<n {
-                    cts.append(try context.encrypt(chunk.map { $0[f] }, secretKey: secretKey))
+                    // Unused slots repeat the set's rows: an empty (all-zero) slot would feed the
+                    // polynomials values far outside their interval (raw zeros are not typical
+                    // inputs), and one overflowing slot corrupts the whole ciphertext.
+                    let values = (0..<slots).map { chunk[$0 % chunk.count][f] }
+                    cts.append(try context.encrypt(values, secretKey: secretKey))
                 }
             }
             return EncryptedQuery(mode: .batch, rowCount: rows.count, ciphertexts: cts)

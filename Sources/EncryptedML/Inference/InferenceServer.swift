@@ -52,24 +52,16 @@ public final class InferenceServer: Sendable {
     }
 
     /// The rotation steps single-query inference of `model` performs: per layer, the baby
-    /// and giant steps of its non-zero diagonals (or 1, 2, 4, …, D/2 for a one-row layer).
-    /// Always a subset of `model.plan.single.rotations`. Cost: O(layers·D²).
+    /// and giant steps of its non-zero extended diagonals and its rotate-and-sum steps
+    /// (`EncodedLinearLayer.rotationSteps`). Always a subset of `model.plan.single.rotations`.
+    /// Cost: O(layers·D²).
     public static func requiredRotations(for model: EncryptedModel) -> [Int] {
         let d = model.plan.single.blockSize
-        let g = model.plan.single.babySteps
         var steps = Set<Int>()
         for layer in model.layers {
-            if layer.outputCount == 1 {
-                var s = 1
-                while s < d { steps.insert(s); s <<= 1 }
-                continue
-            }
             let diagonals = MatrixDiagonals(weights: layer.weights, rows: layer.outputCount,
                                             columns: layer.inputCount, blockSize: d)
-            for (i, diagonal) in diagonals.diagonals.enumerated() where diagonal != nil {
-                if i % g != 0 { steps.insert(i % g) }
-                if i >= g { steps.insert(i / g * g) }
-            }
+            steps.formUnion(EncodedLinearLayer.rotationSteps(diagonals: diagonals, babySteps: model.plan.single.babySteps))
         }
         return steps.sorted()
     }

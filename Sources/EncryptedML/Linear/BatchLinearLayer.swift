@@ -80,36 +80,55 @@ public struct BatchLinearLayer: Sendable {
         let n = context.degree
         let limbs = inputLevel + 1
         let productScale = scale * Double(context.ciphertextModuli[inputLevel].value)
-        var outputs: [CKKSCiphertext] = []
-        outputs.reserveCapacity(rows)
-        let c0 = x.map(\.c0.data)
-        let c1 = x.map(\.c1.data)
-        try withPointers(c0) { p0 in
-            try withPointers(c1) { p1 in
-                var limbPointers = [UnsafePointer<UInt64>](repeating: p0[0], count: columns)
-                for o in 0..<rows {
-                    func component(_ bases: [UnsafePointer<UInt64>], withBias: Bool) -> RNSPolynomial<Evaluation> {
-                        RNSPolynomial<Evaluation>(degree: n, limbCount: limbs) { out in
-                            weightResidues.withUnsafeBufferPointer { w in
-                                for i in 0..<limbs {
-                                    for t in 0..<columns { limbPointers[t] = bases[t] + i * n }
-                                    let weights = UnsafeBufferPointer(rebasing: w[((o * limbs + i) * columns)..<((o * limbs + i + 1) * columns)])
-                                    let bias = withBias ? biasResidues[o * limbs + i] : 0
-                                    limbPointers.withUnsafeBufferPointer { xp in
-                                        LinearKernels.scalarDotProduct(out + i * n, xp, weights, bias: bias, count: n,
-                                                                       modulus: context.ciphertextModuli[i])
+        // Loop order: limb → block of 512 words → output → input. The inputs' block (n × 4 KB)
+        // stays in L2 while every output is accumulated from it, so the inputs stream from
+        // memory once per layer instead of once per output.
+        let block = 512
+        let components = [x.map(\.c0.data), x.map(\.c1.data)]
+        var results = [[UInt64]]()
+        for (componentIndex, component) in components.enumerated() {
+            var out = [UInt64](repeating: 0, count: rows * limbs * n)
+            withPointers(component) { bases in
+                out.withUnsafeMutableBufferPointer { out in
+                    weightResidues.withUnsafeBufferPointer { w in
+                        var limbPointers = [UnsafePointer<UInt64>](repeating: bases[0], count: columns)
+                        for i in 0..<limbs {
+                            let modulus = context.ciphertextModuli[i]
+                            let split = LinearKernels.splitChunk(bitWidth: modulus.bitWidth) >= 4
+                            for base in stride(from: 0, to: n, by: block) {
+                                let width = min(block, n - base)
+                                for t in 0..<columns { limbPointers[t] = bases[t] + i * n + base }
+                                limbPointers.withUnsafeBufferPointer { xp in
+                                    for o in 0..<rows {
+                                        let weights = UnsafeBufferPointer(rebasing: w[((o * limbs + i) * columns)..<((o * limbs + i + 1) * columns)])
+                                        let bias = componentIndex == 0 ? biasResidues[o * limbs + i] : 0
+                                        let target = out.baseAddress! + (o * limbs + i) * n + base
+                                        if split {
+                                            LinearKernels.scalarDotProductSplit(target, xp, weights, bias: bias,
+                                                                                count: width, modulus: modulus)
+                                        } else {
+                                            LinearKernels.scalarDotProduct(target, xp, weights, bias: bias,
+                                                                           count: width, modulus: modulus)
+                                        }
                                     }
                                 }
                             }
                         }
                     }
-                    var y = CKKSCiphertext(c0: component(p0, withBias: true), c1: component(p1, withBias: false), scale: productScale,
-                                           contextFingerprint: context.fingerprint)
-                    try context.rescaleInPlace(&y)
-                    y.scale = scale
-                    outputs.append(y)
                 }
             }
+            results.append(out)
+        }
+        var outputs: [CKKSCiphertext] = []
+        outputs.reserveCapacity(rows)
+        let size = limbs * n
+        for o in 0..<rows {
+            let c0 = RNSPolynomial<Evaluation>(degree: n, data: Array(results[0][(o * size)..<((o + 1) * size)]))
+            let c1 = RNSPolynomial<Evaluation>(degree: n, data: Array(results[1][(o * size)..<((o + 1) * size)]))
+            var y = CKKSCiphertext(c0: c0, c1: c1, scale: productScale, contextFingerprint: context.fingerprint)
+            try context.rescaleInPlace(&y)
+            y.scale = scale
+            outputs.append(y)
         }
         return outputs
     }

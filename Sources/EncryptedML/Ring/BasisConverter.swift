@@ -13,6 +13,10 @@ public struct BasisConverter: Sendable {
     @usableFromInline let hatInverseShoup: [UInt64]
     /// `(Q/q_i) mod t_j`, row-major by target: `hatModTarget[j·#source + i]`.
     @usableFromInline let hatModTarget: [UInt64]
+    /// `Q mod t_j`, to remove the overflow multiple in exact conversions.
+    @usableFromInline let productModTarget: [UInt64]
+    /// `1/q_i` as Doubles, to find the overflow multiple.
+    @usableFromInline let sourceInverse: [Double]
 
     /// Precomputes the conversion tables. Cost: O(#source² · #target) modular products.
     public init(source: [Modulus], target: [Modulus]) {
@@ -35,6 +39,38 @@ public struct BasisConverter: Sendable {
             }
         }
         self.hatModTarget = table
+        self.productModTarget = target.map { t in source.reduce(UInt64(1)) { t.multiply($0, t.reduce($1.value)) } }
+        self.sourceInverse = source.map { 1.0 / Double($0.value) }
+    }
+
+    /// For exact conversion: the overflow multiples `v_k = ⌊Σ_i y_i/q_i⌋` of prepared values
+    /// (`y = Σ_i y_i·(Q/q_i) − v·Q` is then the exact residue in `[0, Q)`), as words.
+    /// Exact except when the fraction is within ~2^−50 of an integer. Cost: #source·N flops.
+    @inlinable
+    public func overflowMultiples(prepared: UnsafePointer<UInt64>, degree n: Int, into out: UnsafeMutablePointer<UInt64>) {
+        let s = source.count
+        sourceInverse.withUnsafeBufferPointer { inv in
+            for k in 0..<n {
+                var sum = 0.0
+                for i in 0..<s { sum += Double(prepared[i * n + k]) * inv[i] }
+                out[k] = UInt64(sum)
+            }
+        }
+    }
+
+    /// Exact conversion: `convert(prepared:…)` minus `v_k·Q` (see `overflowMultiples`), giving the
+    /// residue modulo `t_j` of the value's representative in `[0, Q)`. Cost: as `convert` plus N products.
+    @inlinable
+    public func convertExact(prepared: UnsafePointer<UInt64>, overflow: UnsafePointer<UInt64>, degree n: Int,
+                             targetIndex j: Int, to output: UnsafeMutablePointer<UInt64>) {
+        convert(prepared: prepared, degree: n, targetIndex: j, to: output)
+        if source.count == 1 { return }
+        let t = target[j]
+        let w = productModTarget[j]
+        let ws = t.shoup(w)
+        for k in 0..<n {
+            output[k] = t.subtract(output[k], t.multiplyShoup(overflow[k], w, ws))
+        }
     }
 
     /// First step of a conversion: `scratch_i = [x_i·(Q/q_i)^(−1)]_{q_i}` for the `source.count`
@@ -82,6 +118,26 @@ public struct BasisConverter: Sendable {
                 }
                 output[k] = t.reduce(high: hi, low: lo)
             }
+        }
+    }
+
+    /// Single-prime source only: writes the residues modulo `target[targetIndex]` of the
+    /// *centered* representatives `x ∈ (−q/2, q/2]` of `input` (values `< q`). Centered digits
+    /// halve the key-switching noise. Cost: N reductions.
+    @inlinable
+    public func convertCentered(_ input: UnsafePointer<UInt64>, degree n: Int, targetIndex j: Int,
+                                to output: UnsafeMutablePointer<UInt64>) {
+        precondition(source.count == 1, "centered conversion is defined for a single source prime")
+        let q = source[0].value
+        let half = q >> 1
+        let t = target[j]
+        for k in 0..<n {
+            let x = input[k]
+            let negative = x > half
+            let magnitude = negative ? q &- x : x
+            let r = t.reduce(magnitude)
+            let negated = t.negate(r)
+            output[k] = negative ? negated : r
         }
     }
 }

@@ -14,6 +14,43 @@ extension NTTTables {
                 var m = 1
                 var t = n >> 1
                 while m < n {
+                    if t == 1 {
+                        // Last stage: one butterfly per twiddle; a flat loop over the pairs
+                        // (interleaved accesses) lets LLVM vectorize across twiddles.
+                        for i in 0..<m {
+                            let w = roots[m + i]
+                            let ws = shoup[m + i]
+                            var u = a[2 * i]
+                            u = Swift.min(u, u &- twoQ)
+                            let v = a[2 * i + 1]
+                            let hi = v.multipliedFullWidth(by: ws).high
+                            let p = v &* w &- hi &* q
+                            a[2 * i] = u &+ p
+                            a[2 * i + 1] = u &- p &+ twoQ
+                        }
+                        break
+                    }
+                    if t == 2 {
+                        for i in 0..<m {
+                            let w = roots[m + i]
+                            let ws = shoup[m + i]
+                            let x = a + 4 * i
+                            var u0 = x[0]
+                            u0 = Swift.min(u0, u0 &- twoQ)
+                            var u1 = x[1]
+                            u1 = Swift.min(u1, u1 &- twoQ)
+                            let v0 = x[2], v1 = x[3]
+                            let p0 = v0 &* w &- v0.multipliedFullWidth(by: ws).high &* q
+                            let p1 = v1 &* w &- v1.multipliedFullWidth(by: ws).high &* q
+                            x[0] = u0 &+ p0
+                            x[1] = u1 &+ p1
+                            x[2] = u0 &- p0 &+ twoQ
+                            x[3] = u1 &- p1 &+ twoQ
+                        }
+                        m <<= 1
+                        t >>= 1
+                        continue
+                    }
                     var x = a
                     for i in 0..<m {
                         let w = roots[m + i]
@@ -65,6 +102,21 @@ extension NTTTables {
                 let shoup = shoupBuffer.baseAddress!
                 var m = n >> 1
                 var t = 1
+                if m > 1 {
+                    // First stage (t = 1): flat loop over the pairs, vectorizable across twiddles.
+                    for i in 0..<m {
+                        let w = roots[m + i]
+                        let ws = shoup[m + i]
+                        let u = a[2 * i]
+                        let v = a[2 * i + 1]
+                        let s = u &+ v
+                        a[2 * i] = Swift.min(s, s &- twoQ)
+                        let d = u &- v &+ twoQ
+                        a[2 * i + 1] = d &* w &- d.multipliedFullWidth(by: ws).high &* q
+                    }
+                    m >>= 1
+                    t <<= 1
+                }
                 while m > 1 {
                     var x = a
                     for i in 0..<m {

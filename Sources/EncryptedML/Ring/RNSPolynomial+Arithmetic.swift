@@ -64,6 +64,41 @@ public enum LimbKernels {
         }
     }
 
+    /// Shoup constants `⌊w[k]·2^64/q⌋` of a limb of residues. Cost: 2N products.
+    @inlinable
+    public static func shoupConstants(_ out: UnsafeMutablePointer<UInt64>, _ w: UnsafePointer<UInt64>, count: Int,
+                                      modulus: Modulus) {
+        for k in 0..<count { out[k] = modulus.shoupFast(w[k]) }
+    }
+
+    /// `a[k] = a[k]·w[k] mod q` with per-element Shoup constants of `w`. Cost: N Shoup products.
+    @inlinable
+    public static func multiplyShoupInPlace(_ a: UnsafeMutablePointer<UInt64>, _ w: UnsafePointer<UInt64>,
+                                            _ wShoup: UnsafePointer<UInt64>, count: Int, modulus: Modulus) {
+        let q = modulus.value
+        for k in 0..<count {
+            let v = a[k]
+            let r = v &* w[k] &- v.multipliedFullWidth(by: wShoup[k]).high &* q
+            a[k] = Swift.min(r, r &- q)
+        }
+    }
+
+    /// `out[k] = (out[k] + a[k]·w[k]) mod q` with per-element Shoup constants of `w`. Cost: N Shoup products.
+    @inlinable
+    public static func multiplyAddShoup(_ out: UnsafeMutablePointer<UInt64>, _ a: UnsafePointer<UInt64>,
+                                        _ w: UnsafePointer<UInt64>, _ wShoup: UnsafePointer<UInt64>, count: Int,
+                                        modulus: Modulus) {
+        let q = modulus.value
+        let twoQ = modulus.twiceValue
+        for k in 0..<count {
+            let v = a[k]
+            let r = v &* w[k] &- v.multipliedFullWidth(by: wShoup[k]).high &* q
+            let s = out[k] &+ r
+            let t = Swift.min(s, s &- twoQ)
+            out[k] = Swift.min(t, t &- q)
+        }
+    }
+
     /// `a[k] = a[k]·w mod q` for a fixed `w < q` with Shoup constant `wShoup`. Cost: N Shoup products.
     @inlinable
     public static func multiplyScalarInPlace(_ a: UnsafeMutablePointer<UInt64>, _ w: UInt64, _ wShoup: UInt64,
@@ -150,6 +185,62 @@ extension RNSPolynomial {
 }
 
 extension RNSPolynomial where Format == Evaluation {
+    /// The Shoup constants of every residue (for a polynomial used as a fixed multiplier:
+    /// keys, plaintexts). Cost: 2·limbs·N products.
+    @inlinable
+    public func shoupConstants(moduli: [Modulus]) -> [UInt64] {
+        let n = degree
+        let limbs = limbCount
+        return [UInt64](unsafeUninitializedCapacity: data.count) { out, initialized in
+            data.withUnsafeBufferPointer { w in
+                for i in 0..<limbs {
+                    LimbKernels.shoupConstants(out.baseAddress! + i * n, w.baseAddress! + i * n, count: n, modulus: moduli[i])
+                }
+            }
+            initialized = data.count
+        }
+    }
+
+    /// `self ⊙= w` with `w`'s precomputed Shoup constants. Cost: limbs·N Shoup products.
+    @inlinable
+    public mutating func multiply(_ w: RNSPolynomial<Evaluation>, shoup: [UInt64], moduli: [Modulus]) {
+        let n = degree
+        let limbs = limbCount
+        precondition(w.limbCount >= limbs && shoup.count >= limbs * n)
+        data.withUnsafeMutableBufferPointer { a in
+            w.data.withUnsafeBufferPointer { pw in
+                shoup.withUnsafeBufferPointer { ps in
+                    for i in 0..<limbs {
+                        LimbKernels.multiplyShoupInPlace(a.baseAddress! + i * n, pw.baseAddress! + i * n,
+                                                         ps.baseAddress! + i * n, count: n, modulus: moduli[i])
+                    }
+                }
+            }
+        }
+    }
+
+    /// `self += a ⊙ w` with `w`'s precomputed Shoup constants. Cost: limbs·N Shoup products.
+    @inlinable
+    public mutating func multiplyAdd(_ a: RNSPolynomial<Evaluation>, _ w: RNSPolynomial<Evaluation>, shoup: [UInt64],
+                                     moduli: [Modulus]) {
+        let n = degree
+        let limbs = limbCount
+        precondition(a.limbCount >= limbs && w.limbCount >= limbs && shoup.count >= limbs * n)
+        data.withUnsafeMutableBufferPointer { o in
+            a.data.withUnsafeBufferPointer { pa in
+                w.data.withUnsafeBufferPointer { pw in
+                    shoup.withUnsafeBufferPointer { ps in
+                        for i in 0..<limbs {
+                            LimbKernels.multiplyAddShoup(o.baseAddress! + i * n, pa.baseAddress! + i * n,
+                                                         pw.baseAddress! + i * n, ps.baseAddress! + i * n,
+                                                         count: n, modulus: moduli[i])
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// `self ⊙= other` pointwise (a ring product in evaluation form). Cost: limbs·N Barrett products.
     @inlinable
     public mutating func multiply(_ other: RNSPolynomial<Evaluation>, moduli: [Modulus]) {

@@ -64,34 +64,60 @@ struct ByteReader {
         guard v == 0 else { throw .invalidField(file: file, field: field, reason: "reserved bytes hold \(v), expected 0") }
     }
 
-    /// `moduli.count` limbs of `degree` residues, limb `i` checked to be below `moduli[i]`.
-    /// The byte count is checked before the buffer is allocated. Cost: one copy and one
-    /// vectorizable comparison pass per limb.
+    /// `moduli.count` limbs of `degree` residues bit-packed at their modulus widths (the
+    /// layout of `ByteWriter.write(residues:moduli:degree:)`), limb `i` checked to be below
+    /// `moduli[i]`. The byte count is checked before the buffer is allocated.
+    /// Cost: O(N·limbs) unpacking and one comparison per residue.
     mutating func readResidues(limbsOf moduli: [Modulus], degree n: Int, _ field: String) throws(SerializationError)
         -> [UInt64]
     {
         let (count, overflow) = moduli.count.multipliedReportingOverflow(by: n)
-        guard !overflow, count.multipliedReportingOverflow(by: 8).overflow == false else {
-            throw .invalidField(file: file, field: field, reason: "size overflows")
-        }
-        try require(count * 8, for: field)
-        let base = raw.baseAddress! + offset
+        guard !overflow, n % 8 == 0 else { throw .invalidField(file: file, field: field, reason: "size overflows") }
+        let size = EncMLFormat.residueBytes(moduli: moduli, degree: n)
+        try require(size, for: field)
+        let base = raw.baseAddress!.assumingMemoryBound(to: UInt8.self) + offset
         var bad: (limb: Int, index: Int)? = nil
         let words = [UInt64](unsafeUninitializedCapacity: count) { out, initialized in
+            var src = UnsafeRawPointer(base)
             for (i, m) in moduli.enumerated() {
                 let q = m.value
+                let w = m.bitWidth
+                let mask: UInt64 = (1 << UInt64(w)) &- 1
                 let dst = out.baseAddress! + i * n
-                let src = base + i * n * 8
+                let limbEnd = src + n * w / 8
+                // Stream: `acc` holds `available` < 64 unread bits; words are loaded little-endian.
+                var acc: UInt64 = 0
+                var available = 0
                 var above: UInt64 = 0
                 for k in 0..<n {
-                    let w = UInt64(littleEndian: src.loadUnaligned(fromByteOffset: k * 8, as: UInt64.self))
-                    dst[k] = w
-                    above |= w >= q ? 1 : 0
+                    var v: UInt64
+                    if available >= w {
+                        v = acc
+                        acc = w == 64 ? 0 : acc >> UInt64(w)
+                        available -= w
+                    } else {
+                        let left = limbEnd - src
+                        var next: UInt64 = 0
+                        if left >= 8 {
+                            next = UInt64(littleEndian: src.loadUnaligned(as: UInt64.self))
+                            src += 8
+                        } else {
+                            for b in 0..<left { next |= UInt64(src.load(fromByteOffset: b, as: UInt8.self)) << UInt64(8 * b) }
+                            src += left
+                        }
+                        v = acc | (available == 0 ? next : next << UInt64(available))
+                        let used = w - available
+                        acc = used == 64 ? 0 : next >> UInt64(used)
+                        available = (left >= 8 ? 64 : 8 * left) - used
+                    }
+                    v &= mask
+                    dst[k] = v
+                    above |= v >= q ? 1 : 0
                 }
                 if above != 0 && bad == nil {
-                    let index = (0..<n).first { dst[$0] >= q } ?? 0
-                    bad = (i, index)
+                    bad = (i, (0..<n).first { dst[$0] >= q } ?? 0)
                 }
+                src = limbEnd
             }
             initialized = count
         }
@@ -99,7 +125,7 @@ struct ByteReader {
             throw .residueOutOfRange(file: file, field: field, limb: bad.limb, index: bad.index,
                                      modulus: moduli[bad.limb].value)
         }
-        offset += count * 8
+        offset += size
         return words
     }
 

@@ -7,7 +7,7 @@ import Foundation
 /// - the relinearization key, then one Galois key per step in the same order, then the
 ///   conjugation key. Each key switching key is `u32` Galois element (1 for relinearization),
 ///   `u32` digit count (must be ⌈(L+1)/K⌉), the 32-byte seed of its `a_j`, then its `b_j`
-///   (digits × (L+1+K) limbs of N residues).
+///   (digits × (L+1+K) limbs of N residues, bit-packed at each prime's width).
 ///
 /// Seed compression: every `a_j` is re-expanded from the seed on read, so the file holds
 /// half the residues of the keys in memory.
@@ -21,7 +21,8 @@ extension CKKSEvaluationKeys {
 
     /// Size in bytes of one serialized key-switching key under `context`.
     static func keySize(context: CKKSContext) -> Int {
-        8 + EncMLFormat.seedSize + 8 * context.digitCount(level: context.maxLevel) * context.keyModuli.count * context.degree
+        8 + EncMLFormat.seedSize
+            + context.digitCount(level: context.maxLevel) * EncMLFormat.residueBytes(moduli: context.keyModuli, degree: context.degree)
     }
 
     /// `5^k mod 2N` by square-and-multiply: O(log k) (the element of a left rotation by k).
@@ -64,11 +65,12 @@ extension CKKSEvaluationKeys {
         w.write(UInt32(rotationSteps.count))
         for step in rotationSteps { w.write(UInt32(step)) }
         w.write(UInt32(conjugation == nil ? 0 : 1))
+        let keyModuliOfKey = Array([[Modulus]](repeating: context.keyModuli, count: context.digitCount(level: context.maxLevel)).joined())
         for (element, key) in ordered {
             w.write(UInt32(element))
             w.write(UInt32(key.digitCount))
             w.write(bytes: key.seed)
-            w.write(words: key.b)
+            w.write(residues: key.b, moduli: keyModuliOfKey, degree: n)
         }
         return w.data
     }
@@ -127,17 +129,11 @@ extension CKKSEvaluationKeys {
             return keys
         }
         func expand(_ raw: RawKey) throws(SerializationError) -> KeySwitchingKey {
-            var a: [UInt64] = []
-            a.reserveCapacity(raw.b.count)
             do {
-                for j in 0..<digits {
-                    a.append(contentsOf: try Sampling.uniform(seed: raw.seed, domain: UInt32(j), moduli: keyModuli, degree: n).data)
-                }
+                return try context.assembleKeySwitchingKey(b: raw.b, seed: raw.seed, galoisElement: raw.element)
             } catch {
                 throw .invalidField(file: file, field: "key seed", reason: "\(error)")
             }
-            let permutation = raw.element == 1 ? nil : GaloisPermutation(element: raw.element, degree: n)
-            return KeySwitchingKey(b: raw.b, a: a, digitCount: digits, seed: raw.seed, permutation: permutation)
         }
         let relinearization = try expand(rawKeys[0])
         var galois: [Int: KeySwitchingKey] = [:]

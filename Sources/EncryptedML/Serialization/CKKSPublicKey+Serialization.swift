@@ -1,7 +1,7 @@
 import Foundation
 
 /// Public key file body: the 32-byte seed of `a`, then `b` over all L+1+K key primes
-/// (8-byte residues, limb-major). `a` is expanded again from the seed on read, which
+/// (limb-major, bit-packed at each prime's width). `a` is expanded again from the seed on read, which
 /// halves the file.
 extension CKKSPublicKey {
     /// The key as an `ENCML` public-key file. Cost: one copy of `b`.
@@ -11,10 +11,11 @@ extension CKKSPublicKey {
             throw .mismatchedParameters(file: "public key", detail: "the key was generated under other parameters than \(context.parameters)",
                                         fix: "serialize it with the context that generated it")
         }
-        var w = ByteWriter(capacity: EncMLFormat.headerSize + EncMLFormat.seedSize + 8 * b.data.count)
+        var w = ByteWriter(capacity: EncMLFormat.headerSize + EncMLFormat.seedSize
+                           + EncMLFormat.residueBytes(moduli: context.keyModuli, degree: context.degree))
         EncMLFormat.writeHeader(.publicKey, context: context, modelTag: modelTag, to: &w)
         w.write(bytes: seed)
-        w.write(words: b.data)
+        w.write(residues: b.data, moduli: context.keyModuli, degree: context.degree)
         return w.data
     }
 
@@ -28,16 +29,14 @@ extension CKKSPublicKey {
         var seed: [UInt8] = []
         let b: [UInt64] = try ByteReader.parse(data, file: file) { (r: inout ByteReader) throws(SerializationError) -> [UInt64] in
             try EncMLFormat.readHeader(.publicKey, context: context, modelTag: modelTag, from: &r)
-            try r.require(EncMLFormat.seedSize + 8 * moduli.count * n, for: "public key body")
+            try r.require(EncMLFormat.seedSize + EncMLFormat.residueBytes(moduli: moduli, degree: n), for: "public key body")
             seed = try r.readBytes(EncMLFormat.seedSize, "public key seed")
             return try r.readResidues(limbsOf: moduli, degree: n, "public key b")
         }
-        let a: RNSPolynomial<Evaluation>
         do {
-            a = try Sampling.uniform(seed: seed, domain: 0, moduli: moduli, degree: n)
+            return try context.assemblePublicKey(b: b, seed: seed)
         } catch {
             throw SerializationError.invalidField(file: file, field: "public key seed", reason: "\(error)")
         }
-        return CKKSPublicKey(b: RNSPolynomial(degree: n, data: b), a: a, seed: seed, contextFingerprint: context.fingerprint)
     }
 }

@@ -46,7 +46,6 @@ extension CKKSSecretKey {
             }
             return s
         }
-        return CKKSSecretKey(poly: context.smallPolynomial(coefficients, moduli: context.keyModuli, tables: context.keyTables),
-                             coefficients: coefficients, contextFingerprint: context.fingerprint)
+        return context.assembleSecretKey(coefficients: coefficients)
     }
 }

@@ -7,7 +7,7 @@ import Models
 ///   `u32` row count, `u32` width (values per row), `u32` ciphertext count C;
 /// - C ciphertexts, each: `u8` level ℓ (≤ L), `u8` flags (bit 0: `c1` stored as its
 ///   32-byte seed), `u16` reserved 0, `f64` scale (finite, ≥ 1, below `Q_ℓ`), then `c0`
-///   (ℓ+1 limbs of N residues), then `c1` as a seed or as ℓ+1 limbs.
+///   (ℓ+1 limbs of N residues, bit-packed at each prime's width), then `c1` as a seed or as ℓ+1 limbs.
 ///
 /// Seed compression: a fresh secret-key ciphertext (`seed` set) is written with its seed in
 /// place of `c1` after checking that the seed does expand to `c1`, so an encrypted query
@@ -41,7 +41,8 @@ extension CiphertextBundle {
                 useSeed = true
             }
             seeded.append(useSeed)
-            capacity += Self.ciphertextHeaderSize + 8 * ct.c0.data.count + (useSeed ? EncMLFormat.seedSize : 8 * ct.c1.data.count)
+            let limbBytes = EncMLFormat.residueBytes(moduli: context.moduli(level: ct.level), degree: n)
+            capacity += Self.ciphertextHeaderSize + limbBytes + (useSeed ? EncMLFormat.seedSize : limbBytes)
         }
         var w = ByteWriter(capacity: capacity)
         EncMLFormat.writeHeader(.ciphertexts, context: context, modelTag: modelTag, to: &w)
@@ -56,8 +57,9 @@ extension CiphertextBundle {
             w.write(UInt8(useSeed ? 1 : 0))
             w.write(UInt16(0))
             w.write(ct.scale)
-            w.write(words: ct.c0.data)
-            if useSeed { w.write(bytes: ct.seed!) } else { w.write(words: ct.c1.data) }
+            let moduli = context.moduli(level: ct.level)
+            w.write(residues: ct.c0.data, moduli: moduli, degree: n)
+            if useSeed { w.write(bytes: ct.seed!) } else { w.write(residues: ct.c1.data, moduli: moduli, degree: n) }
         }
         return w.data
     }
@@ -94,7 +96,7 @@ extension CiphertextBundle {
                 throw .invalidField(file: file, field: "counts", reason: reason)
             }
             // The smallest ciphertext (level 0, seeded) bounds how many the bytes can hold.
-            let minimum = ciphertextHeaderSize + 8 * n + EncMLFormat.seedSize
+            let minimum = ciphertextHeaderSize + EncMLFormat.residueBytes(moduli: [context.ciphertextModuli[0]], degree: n) + EncMLFormat.seedSize
             try r.require(count * minimum, for: "\(count) ciphertexts")
             var ciphertexts: [CKKSCiphertext] = []
             ciphertexts.reserveCapacity(count)
@@ -113,7 +115,8 @@ extension CiphertextBundle {
                                         reason: "\(scale) is not a finite scale between 1 and the level-\(level) modulus")
                 }
                 let moduli = context.moduli(level: level)
-                try r.require(8 * moduli.count * n + (flags == 1 ? EncMLFormat.seedSize : 8 * moduli.count * n), for: name)
+                let limbBytes = EncMLFormat.residueBytes(moduli: moduli, degree: n)
+                try r.require(limbBytes + (flags == 1 ? EncMLFormat.seedSize : limbBytes), for: name)
                 let c0 = try r.readResidues(limbsOf: moduli, degree: n, "\(name) c0")
                 let c1: RNSPolynomial<Evaluation>
                 var seed: [UInt8]? = nil

@@ -24,6 +24,12 @@ public enum EncMLFormat {
     /// Size of a seed standing in for a uniform polynomial.
     public static let seedSize = 32
 
+    /// Bytes of limb-major residues over `moduli` bit-packed at each modulus's width:
+    /// `Σ_i N·bitWidth(q_i)/8` (a 40-bit prime costs 5 bytes per residue, not 8). O(limbs).
+    public static func residueBytes(moduli: [Modulus], degree n: Int) -> Int {
+        moduli.reduce(0) { $0 + n * $1.bitWidth / 8 }
+    }
+
     /// The model tag for an `EncryptedModel.weightsFingerprint` (16 hex digits); nil when the
     /// text is not a 64-bit hex number. Cost: O(16).
     public static func modelTag(weightsFingerprint hex: String) -> UInt64? {

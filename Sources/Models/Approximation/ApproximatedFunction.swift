@@ -6,7 +6,20 @@ import Foundation
 /// are approximated on a calibrated interval; the default error target depends on
 /// whether the function is bounded (see `defaultTargetError(on:)`).
 public enum ApproximatedFunction: String, Codable, Sendable, CaseIterable {
-    case relu, tanh, sigmoid, softplus, gelu, square, poly
+    /// `max(x, 0)`; kinked at 0, so Chebyshev errors fall only like `O(R/d)`.
+    case relu
+    /// Hyperbolic tangent.
+    case tanh
+    /// Logistic function `1/(1 + e^−x)`.
+    case sigmoid
+    /// `log(1 + e^x)`, a smooth relu.
+    case softplus
+    /// `x·Φ(x)` (exact, with erf).
+    case gelu
+    /// `x²` (exact conversion).
+    case square
+    /// A power-basis polynomial with given coefficients (exact conversion).
+    case poly
 
     /// The function for a hidden-layer activation of a trained model.
     public init(_ kind: ActivationKind) {

@@ -47,5 +47,6 @@ public struct Interval: Codable, Sendable, Equatable, CustomStringConvertible {
         return Interval(lower - pad, upper + pad)
     }
 
+    /// `[a, b]` as text.
     public var description: String { "[\(lower), \(upper)]" }
 }

@@ -56,6 +56,12 @@ public struct ParameterChoice: Codable, Sendable, Equatable {
                               minimumSlots: Int) throws -> ParameterChoice {
         precondition(depth >= 0)
         let magnitudeBits = outputMagnitude > 1 ? Int(ceil(log2(outputMagnitude))) : 0
+        let smallestScale = precisionBits + noiseBits(polyDegree: minimumPolyDegree)
+        guard smallestScale <= 60 else {
+            throw ConversionError.impossiblePrecision(
+                bits: precisionBits,
+                reason: "it needs a scale of at least \(smallestScale) bits (\(precisionBits) + \(noiseBits(polyDegree: minimumPolyDegree)) bits of CKKS noise at N = \(minimumPolyDegree)), but primes are at most 60 bits")
+        }
         var lastReason = ""
         for (n, bound) in SecurityTable.maxLogQP128 where n >= minimumPolyDegree && n / 2 >= minimumSlots {
             let scaleBits = precisionBits + noiseBits(polyDegree: n)

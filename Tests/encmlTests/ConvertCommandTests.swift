@@ -1,0 +1,192 @@
+import Foundation
+import Testing
+
+/// The `encml convert --json` object: exactly the keys DESIGN.md lists.
+private struct ConvertReport: Decodable {
+    struct Parameters: Decodable { var polyDegree: Int; var logQP: Int; var securityBits: Int }
+    struct Activation: Decodable {
+        var function: String
+        var interval: [Double]
+        var degree: Int
+        var max_error: Double
+        var outside_fraction: Double
+    }
+    var original_accuracy: Double?
+    var polynomial_accuracy: Double?
+    var depth: Int
+    var parameters: Parameters
+    var rotations: Int
+    var activations: [Activation]
+}
+
+/// 128-bit bounds of the HomomorphicEncryption.org table (ternary secret).
+private let maxLogQP = [4096: 109, 8192: 218, 16384: 438, 32768: 881, 65536: 1772]
+
+private struct Trained {
+    var dir: URL
+    var train: String
+    var test: String
+    var model: String
+}
+
+/// Splits a bundled CSV 70/30 and trains a model on the training part.
+private func trainModel(_ data: String, _ arguments: [String]) throws -> Trained {
+    let dir = try CLI.temporaryFolder()
+    let train = dir.appendingPathComponent("train.csv").path, test = dir.appendingPathComponent("test.csv").path
+    let model = dir.appendingPathComponent("model.json").path
+    let split = try CLI.run(["split", "--data", CLI.data(data), "--train-out", train, "--test-out", test])
+    #expect(split.status == 0, "\(split.stderr)")
+    let trained = try CLI.run(["train", "--data", train, "--seed", "1", "--out", model] + arguments)
+    #expect(trained.status == 0, "\(trained.stderr)")
+    return Trained(dir: dir, train: train, test: test, model: model)
+}
+
+private func convert(_ t: Trained, _ extra: [String] = []) throws -> (ConvertReport, String) {
+    let out = t.dir.appendingPathComponent("model-\(extra.joined()).he.json").path
+    let result = try CLI.run(["convert", "--model", t.model, "--calibration", t.train, "--out", out, "--json"] + extra)
+    #expect(result.status == 0, "\(result.stderr)")
+    #expect(result.stderr.isEmpty)
+    let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+    #expect(Set(object?.keys.map { $0 } ?? []) == ["original_accuracy", "polynomial_accuracy", "depth", "parameters", "rotations", "activations"])
+    #expect(Set((object?["parameters"] as? [String: Any])?.keys.map { $0 } ?? []) == ["polyDegree", "logQP", "securityBits"])
+    for activation in object?["activations"] as? [[String: Any]] ?? [] {
+        #expect(Set(activation.keys) == ["function", "interval", "degree", "max_error", "outside_fraction"])
+    }
+    return (try JSONDecoder().decode(ConvertReport.self, from: Data(result.stdout.utf8)), out)
+}
+
+private func expectSecure(_ report: ConvertReport) {
+    #expect(report.parameters.securityBits == 128)
+    let bound = maxLogQP[report.parameters.polyDegree]
+    #expect(bound != nil && report.parameters.logQP <= bound!)
+    #expect(report.parameters.logQP == 120 + report.depth * ((report.parameters.logQP - 120) / max(report.depth, 1)))
+}
+
+@Test(arguments: [("breast_cancer", "diagnosis"), ("digits", ""), ("iris", "species")])
+func logisticRegressionConvertsWithoutLosingAccuracy(_ data: String, _ target: String) throws {
+    let t = try trainModel(data, ["--model", "logistic"] + (target.isEmpty ? [] : ["--target", target]))
+    defer { try? FileManager.default.removeItem(at: t.dir) }
+    let (report, out) = try convert(t)
+    let original = try #require(report.original_accuracy), polynomial = try #require(report.polynomial_accuracy)
+    #expect(abs(original - polynomial) <= 0.01)
+    #expect(report.depth == 1 && report.activations.isEmpty)
+    expectSecure(report)
+    #expect(FileManager.default.fileExists(atPath: out))
+}
+
+@Test(arguments: [("breast_cancer", "diagnosis"), ("digits", ""), ("iris", "species")])
+func reluMLPConvertsWithinOnePointAndFinetuningKeepsIt(_ data: String, _ target: String) throws {
+    let t = try trainModel(data, ["--model", "mlp", "--hidden", "32", "--activation", "relu"] + (target.isEmpty ? [] : ["--target", target]))
+    defer { try? FileManager.default.removeItem(at: t.dir) }
+    for extra in [[], ["--finetune", "100"]] {
+        let (report, _) = try convert(t, extra)
+        let original = try #require(report.original_accuracy), polynomial = try #require(report.polynomial_accuracy)
+        #expect(original - polynomial <= 0.01, "\(data) \(extra): \(original) → \(polynomial)")
+        #expect(report.activations.count == 1)
+        let relu = try #require(report.activations.first)
+        #expect(relu.function == "relu" && relu.outside_fraction == 0)
+        #expect(relu.max_error <= 0.02 * max(abs(relu.interval[0]), abs(relu.interval[1])))
+        #expect(report.depth == 2 + Int(ceil(log2(Double(relu.degree + 1)))))
+        expectSecure(report)
+        #expect(report.rotations > 0)
+    }
+}
+
+@Test func textReportSaysWhetherTheAccuracyIsKept() throws {
+    let t = try trainModel("iris", ["--model", "mlp", "--activation", "tanh", "--target", "species"])
+    defer { try? FileManager.default.removeItem(at: t.dir) }
+    let plots = t.dir.appendingPathComponent("plots").path
+    let out = t.dir.appendingPathComponent("m.he.json").path
+    let result = try CLI.run(["convert", "--model", t.model, "--calibration", t.train, "--out", out, "--plot", plots])
+    #expect(result.status == 0, "\(result.stderr)")
+    for words in ["layer 0 tanh: interval", "within 1 point", "N = ", "128-bit security", "rotations", "evaluation keys"] {
+        #expect(result.stdout.contains(words), "\(words)")
+    }
+    let svg = try String(contentsOfFile: plots + "/layer0-tanh.svg", encoding: .utf8)
+    #expect(svg.hasPrefix("<svg") && svg.contains("<polyline") && svg.contains("calibrated data range"))
+    let file = try String(contentsOfFile: out, encoding: .utf8)
+    #expect(file.contains("\"format\" : \"encml.he-model\"") && file.contains("\"weightsFingerprint\""))
+}
+
+@Test func encryptedSigmoidIsApproximatedAndFolded() throws {
+    let t = try trainModel("breast_cancer", ["--model", "logistic"])
+    defer { try? FileManager.default.removeItem(at: t.dir) }
+    let (report, _) = try convert(t, ["--encrypted-sigmoid"])
+    let sigmoid = try #require(report.activations.last)
+    #expect(sigmoid.function == "sigmoid" && sigmoid.max_error <= 1e-3)
+    #expect(report.depth == 1 + Int(ceil(log2(Double(sigmoid.degree + 1)))))
+    #expect(abs(try #require(report.original_accuracy) - (try #require(report.polynomial_accuracy))) <= 0.01)
+    expectSecure(report)
+}
+
+@Test func squareMLPConvertsExactly() throws {
+    let t = try trainModel("digits", ["--model", "mlp", "--hidden", "32", "--activation", "square", "--epochs", "50"])
+    defer { try? FileManager.default.removeItem(at: t.dir) }
+    let (report, _) = try convert(t)
+    #expect(report.original_accuracy == report.polynomial_accuracy)
+    #expect(report.activations.first?.degree == 2 && (report.activations.first?.max_error ?? 1) < 1e-9)
+    #expect(report.depth == 4)
+}
+
+private struct BadConvert: Sendable, CustomTestStringConvertible {
+    var name: String
+    /// Edits the model JSON text (nil: keep it).
+    var model: (@Sendable (String) -> String)?
+    /// Replaces the calibration CSV (nil: the training split).
+    var csv: String?
+    var arguments: [String] = []
+    var mentions: [String]
+    var testDescription: String { name }
+}
+
+private let badConversions: [BadConvert] = [
+    BadConvert(name: "model version", model: { $0.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 7") },
+               mentions: ["version 7", "not supported"]),
+    BadConvert(name: "model kind", model: { $0.replacingOccurrences(of: "\"kind\" : \"mlp\"", with: "\"kind\" : \"forest\"") },
+               mentions: ["model.json", "forest"]),
+    BadConvert(name: "calibration columns", csv: "a,b,species\n1,2,setosa\n", mentions: ["calib.csv", "no column named", "which the model needs"]),
+    BadConvert(name: "calibration label", csv: "sepal_length_(cm),sepal_width_(cm),petal_length_(cm),petal_width_(cm),species\n1,2,3,4,tulip\n",
+               mentions: ["calib.csv", "row 2", "'tulip'"]),
+    BadConvert(name: "impossible precision", arguments: ["--precision", "50"], mentions: ["precision of 50 bits is impossible", "60 bits"]),
+    BadConvert(name: "unreachable error", arguments: ["--max-error", "1e-12"], mentions: ["cannot be approximated within 1e-12", "--max-error"]),
+    BadConvert(name: "encrypted sigmoid on three classes", arguments: ["--encrypted-sigmoid"], mentions: ["--encrypted-sigmoid", "3 classes"]),
+    BadConvert(name: "degree zero", arguments: ["--degree", "0"], mentions: ["degree 0"]),
+    BadConvert(name: "degree and max error", arguments: ["--degree", "7", "--max-error", "0.1"], mentions: ["--degree", "--max-error"]),
+    BadConvert(name: "finetune without target", csv: "sepal_length_(cm),sepal_width_(cm),petal_length_(cm),petal_width_(cm)\n1,2,3,4\n5,6,7,8\n",
+               arguments: ["--finetune", "5"], mentions: ["--finetune", "species"]),
+]
+
+@Test(arguments: badConversions)
+private func badConversionInputExitsNonZeroWithOneClearLine(_ bad: BadConvert) throws {
+    let dir = try CLI.temporaryFolder()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let model = dir.appendingPathComponent("model.json").path
+    let trained = try CLI.run(["train", "--data", CLI.data("iris"), "--model", "mlp", "--hidden", "8", "--epochs", "20", "--out", model])
+    #expect(trained.status == 0, "\(trained.stderr)")
+    if let edit = bad.model {
+        let text = try String(contentsOfFile: model, encoding: .utf8)
+        try edit(text).write(toFile: model, atomically: true, encoding: .utf8)
+    }
+    var calibration = CLI.data("iris")
+    if let csv = bad.csv {
+        calibration = dir.appendingPathComponent("calib.csv").path
+        try csv.write(toFile: calibration, atomically: true, encoding: .utf8)
+    }
+    let out = dir.appendingPathComponent("out.he.json").path
+    let result = try CLI.run(["convert", "--model", model, "--calibration", calibration, "--out", out] + bad.arguments)
+    #expect(result.status != 0)
+    #expect(result.errorLines.count == 1, "stderr: \(result.stderr)")
+    let line = result.errorLines.first ?? ""
+    #expect(line.hasPrefix("error: "))
+    for word in bad.mentions { #expect(line.contains(word), "\(line)") }
+    #expect(!FileManager.default.fileExists(atPath: out))
+}
+
+@Test func convertedModelIsRefusedWhereATrainedOneIsExpected() throws {
+    let t = try trainModel("iris", ["--model", "logistic", "--target", "species"])
+    defer { try? FileManager.default.removeItem(at: t.dir) }
+    let (_, out) = try convert(t)
+    let again = try CLI.run(["convert", "--model", out, "--calibration", t.train, "--out", t.dir.appendingPathComponent("x.he.json").path])
+    #expect(again.status != 0)
+    #expect(again.errorLines.count == 1 && again.errorLines[0].contains("encml.he-model"))
+}
