@@ -188,3 +188,15 @@ func batchQueriesSpanSeveralCiphertextSets() throws {
     #expect(agreement == 1)
     #expect(error <= 1e-3)
 }
+
+@Test
+func runtimeRefusesAPlanThatDoesNotMatchTheModel() throws {
+    let (model, _) = try InferenceCase(data: "iris", kind: .mlp, hidden: [8], activation: .square).convert()
+    var swapped = model
+    swapped.plan.steps[1].layer = 5  // an activation step pointing at a layer that does not exist
+    #expect(throws: EncryptedMLError.self) { try InferenceServer(model: swapped) }
+    var batch = model
+    batch.plan.batch.samplesPerCiphertext = 0
+    #expect(throws: (any Error).self) { try InferenceClient(model: batch) }
+    #expect(throws: (any Error).self) { try InferenceServer(model: batch) }
+}

@@ -21,6 +21,7 @@ public struct InferenceClient: Sendable {
             throw EncryptedMLError.mismatchedContext(
                 "the context's parameters \(context.parameters) are not the model's; build it with CKKSContext(model:)")
         }
+        try model.validateForRuntime(context: context)
         self.model = model
         self.context = context
     }

@@ -32,6 +32,7 @@ public final class InferenceServer: Sendable {
             throw EncryptedMLError.mismatchedContext(
                 "the context's parameters \(context.parameters) are not the model's; build it with CKKSContext(model:)")
         }
+        try model.validateForRuntime(context: context)
         self.model = model
         self.context = context
         let scale = context.defaultScale

@@ -9,7 +9,11 @@ extension CKKSContext {
     /// two `T_g, T_2g, …`. The series is split recursively at the largest power of two
     /// `m ≤ deg`: `p = q·T_m + r` with `T_i = 2T_m·T_{i−m} − T_{2m−i}`; a part whose terms
     /// are all in the basis and deep enough becomes a leaf `Σ c_i·T_i + c_0` (constants, no
-    /// ciphertext product). About `√(2d) + log2 d` ciphertext products in all.
+    /// ciphertext product). The powers cost `g − 2 + log2(d/g) + 1 ≈ √d + log2 d` products and
+    /// each split one more; a leaf that would need one level more than its place in the tree
+    /// allows (a non-power-of-two degree multiplied by a small giant step) is split again
+    /// instead, which keeps the depth at exactly `⌈log2(d+1)⌉` for every degree at the price
+    /// of a few extra products.
     ///
     /// Levels and scales are planned top-down so nothing drifts: a node asked to land at
     /// level ℓ and scale S evaluates its quotient at ℓ+1 with scale `S·q_{ℓ+1}/scale(T_m)`,
