@@ -65,7 +65,7 @@ public final class EncryptedInferenceService: Sendable {
         do {
             model = try EncryptedModel.load(from: modelPath)
         } catch {
-            throw ServiceError.malformed("\(modelPath): \(error)")
+            throw ServiceError.malformed(String(describing: error))
         }
         try self.init(model: model, limits: limits)
     }

@@ -66,11 +66,16 @@ struct ServeCommand: ParsableCommand {
             ])
             let server = EncryptedMLHTTPServer(service: service, host: host, port: port, logger: logger)
             let host = self.host
-            try runBlocking {
-                try await server.run { bound in
-                    // Flushed at once: scripts and tests wait for this line to learn the port.
-                    FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+            do {
+                try runBlocking {
+                    try await server.run { bound in
+                        // Flushed at once: scripts and tests wait for this line to learn the port.
+                        FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+                    }
                 }
+            } catch where String(describing: error).contains("bind") {
+                throw CLIError.invalidValue(option: "--host/--port", value: "\(host):\(port)",
+                                            expected: "an address this machine can bind (\(oneLineMessage(for: error))); use another --port, or --port 0 for any free one")
             }
         }
     }
