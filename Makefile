@@ -3,7 +3,7 @@
 SWIFT_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 ENCML := .build/release/encml
 
-.PHONY: deps build test demo bench bench-train clean
+.PHONY: deps build test demo bench bench-train serve-load clean
 
 deps:
 	@pkg-config --exists openblas 2>/dev/null || { \
@@ -30,6 +30,10 @@ bench: build
 bench-train: deps
 	cd Benchmarks && swift build $(SWIFT_FLAGS) --product train-speed
 	python3 Benchmarks/peers/train_peers.py
+
+# 8 concurrent clients for 60 s against a real encml serve on 127.0.0.1 (Python stdlib).
+serve-load: build
+	python3 Benchmarks/load/serve_load.py --clients 8 --duration 60 --max-requests 20000
 
 clean:
 	rm -rf .build

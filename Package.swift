@@ -11,11 +11,15 @@ let package = Package(
         .library(name: "EncryptedML", targets: ["EncryptedML"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Plaintext", targets: ["Plaintext"]),
+        .library(name: "EncryptedMLService", targets: ["EncryptedMLService"]),
+        .library(name: "EncryptedMLServer", targets: ["EncryptedMLServer"]),
         .executable(name: "encml", targets: ["encml"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
     ],
     targets: [
         .systemLibrary(
@@ -34,10 +38,24 @@ let package = Package(
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]
         ),
+        // Server-side embedding API: model cache, key registry, limits, metrics. No HTTP.
+        .target(
+            name: "EncryptedMLService",
+            dependencies: ["EncryptedML", "Models", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        // The HTTP server (Hummingbird) over EncryptedMLService; only encml and server apps pay for it.
+        .target(
+            name: "EncryptedMLServer",
+            dependencies: [
+                "EncryptedMLService", "EncryptedML", "Models",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "encml",
             dependencies: [
-                "Models", "Plaintext", "EncryptedML",
+                "Models", "Plaintext", "EncryptedML", "EncryptedMLService", "EncryptedMLServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +63,10 @@ let package = Package(
         .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML", "Models", "Plaintext"]),
         .testTarget(name: "PlaintextTests", dependencies: ["Plaintext", "Models"]),
         .testTarget(name: "encmlTests", dependencies: ["encml"]),  // runs the built binary as a subprocess
+        .testTarget(
+            name: "EncryptedMLServiceTests",
+            dependencies: ["EncryptedMLService", "EncryptedML", "Models", "Plaintext"]
+        ),
         // Test targets are added with their first tests: PlaintextTests, EncryptedMLTests, encmlTests.
     ]
 )

@@ -14,6 +14,8 @@ struct EncML: ParsableCommand {
             InferCommand.self,
             DecryptCommand.self,
             DemoCommand.self,
+            ServeCommand.self,
+            QueryCommand.self,
         ]
     )
 }

@@ -1,0 +1,190 @@
+#!/usr/bin/env python3
+"""Load run against a real `encml serve` on loopback, bounded in time AND request count.
+
+Each of --clients threads holds its own key pair (encml keygen) and its own encrypted query
+(encml encrypt, --rows rows of the breast_cancer test split, single-query packing), uploads
+its evaluation keys once, then POSTs its query to /v1/infer/{id} in a loop until --duration
+seconds have passed or --max-requests requests were sent in all. Reports failures,
+throughput, latency percentiles, and the server's RSS (from /proc) after key upload and at
+the end. Python standard library only; loopback (127.0.0.1) only.
+
+Usage: python3 Benchmarks/load/serve_load.py [--encml .build/release/encml] [--clients 8]
+       [--duration 60] [--max-requests 20000] [--rows 1] [--max-clients 8] [--json]
+"""
+import argparse, http.client, json, os, re, subprocess, sys, tempfile, threading, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def run(encml, *args):
+    r = subprocess.run([encml, *args], capture_output=True, text=True)
+    if r.returncode != 0:
+        sys.exit(f"encml {args[0]} failed: {r.stderr.strip()}")
+    return r.stdout
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+def request(port, method, path, body=None, content_type="application/octet-stream"):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    headers = {"Content-Type": content_type} if body is not None else {}
+    conn.request(method, path, body=body, headers=headers)
+    reply = conn.getresponse()
+    data = reply.read()
+    conn.close()
+    return reply.status, data
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--encml", default=os.path.join(ROOT, ".build/release/encml"))
+    p.add_argument("--clients", type=int, default=8)
+    p.add_argument("--duration", type=float, default=60.0)
+    p.add_argument("--max-requests", type=int, default=20000)
+    p.add_argument("--rows", type=int, default=1, help="rows per query (single-query packing)")
+    p.add_argument("--max-clients", type=int, default=8, help="server key-cache limit (--max-clients)")
+    p.add_argument("--json", action="store_true")
+    a = p.parse_args()
+    if a.clients < 1 or a.duration <= 0 or a.duration > 600 or a.max_requests < 1:
+        sys.exit("--clients ≥ 1, 0 < --duration ≤ 600, --max-requests ≥ 1")
+
+    work = tempfile.mkdtemp(prefix="encml-load-")
+    f = lambda name: os.path.join(work, name)
+    data = os.path.join(ROOT, "notebooks-data/breast_cancer.csv")
+    run(a.encml, "split", "--data", data, "--train-out", f("train.csv"), "--test-out", f("test.csv"))
+    run(a.encml, "train", "--data", f("train.csv"), "--model", "logistic", "--out", f("m.json"))
+    run(a.encml, "convert", "--model", f("m.json"), "--calibration", f("train.csv"), "--out", f("m.he.json"))
+    with open(f("test.csv")) as t:
+        lines = t.read().splitlines()
+    with open(f("rows.csv"), "w") as out:
+        out.write("\n".join(lines[: 1 + a.rows]) + "\n")
+    clients = []
+    for i in range(a.clients):
+        run(a.encml, "keygen", "--model", f("m.he.json"), "--secret-key", f(f"c{i}.sk"), "--eval-keys", f(f"c{i}.evk"))
+        run(a.encml, "encrypt", "--model", f("m.he.json"), "--secret-key", f(f"c{i}.sk"), "--data", f("rows.csv"), "--out", f(f"c{i}.ct"))
+        clients.append((open(f(f"c{i}.evk"), "rb").read(), open(f(f"c{i}.ct"), "rb").read()))
+
+    server = subprocess.Popen([a.encml, "serve", "--model", f("m.he.json"), "--host", "127.0.0.1", "--port", "0",
+                               "--max-clients", str(a.max_clients), "--log-level", "warning"],
+                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    try:
+        line = server.stdout.readline()
+        m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+        if not m:
+            sys.exit(f"server did not start: {line!r}")
+        port = int(m.group(1))
+        rss_loaded = rss_kib(server.pid)
+        ids = []
+        for keys, _ in clients:
+            status, body = request(port, "POST", "/v1/keys", keys)
+            if status != 201:
+                sys.exit(f"key upload failed: {status} {body[:200]!r}")
+            ids.append(json.loads(body)["id"])
+        for i, (_, query) in enumerate(clients):  # warm-up, one request per client
+            status, body = request(port, "POST", f"/v1/infer/{ids[i]}", query)
+            if status == 404:  # evicted (more clients than --max-clients): upload again
+                ids[i] = json.loads(request(port, "POST", "/v1/keys", clients[i][0])[1])["id"]
+                status, body = request(port, "POST", f"/v1/infer/{ids[i]}", query)
+            if status != 200:
+                sys.exit(f"warm-up failed: {status} {body[:200]!r}")
+        rss_start = rss_kib(server.pid)
+
+        lock = threading.Lock()
+        latencies, failures, sent, reuploads = [], [], [0], [0]
+        deadline = time.monotonic() + a.duration
+
+        def worker(i):
+            query = clients[i][1]
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            while time.monotonic() < deadline:
+                with lock:
+                    if sent[0] >= a.max_requests:
+                        return
+                    sent[0] += 1
+                t0 = time.perf_counter()
+                try:
+                    conn.request("POST", f"/v1/infer/{ids[i]}", body=query,
+                                 headers={"Content-Type": "application/octet-stream"})
+                    reply = conn.getresponse()
+                    body = reply.read()
+                    if reply.status == 404:  # evicted by the key-cache limit: upload again once, retry
+                        status, idb = request(port, "POST", "/v1/keys", clients[i][0])
+                        if status == 201:
+                            ids[i] = json.loads(idb)["id"]
+                            with lock:
+                                reuploads[0] += 1
+                            conn.request("POST", f"/v1/infer/{ids[i]}", body=query,
+                                         headers={"Content-Type": "application/octet-stream"})
+                            reply = conn.getresponse()
+                            body = reply.read()
+                    ok = reply.status == 200 and body[:5] == b"ENCML"
+                    err = None if ok else f"HTTP {reply.status}"
+                except Exception as e:  # connection-level failure
+                    ok, err = False, repr(e)
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                dt = time.perf_counter() - t0
+                with lock:
+                    (latencies.append(dt) if ok else failures.append(err))
+            conn.close()
+
+        samples = []
+
+        def sampler():  # server RSS every 5 s during the run
+            while time.monotonic() < deadline:
+                samples.append(round(rss_kib(server.pid) / 1024, 1))
+                time.sleep(5)
+
+        t0 = time.monotonic()
+        threads = [threading.Thread(target=worker, args=(i,)) for i in range(a.clients)]
+        threads.append(threading.Thread(target=sampler))
+        for t in threads: t.start()
+        for t in threads: t.join()
+        elapsed = time.monotonic() - t0
+        rss_end = rss_kib(server.pid)
+        status, health = request(port, "GET", "/health")
+        _, metrics = request(port, "GET", "/metrics")
+        key_bytes = re.search(rb"encml_registered_key_bytes (\d+)", metrics)
+        evictions = re.search(rb"encml_key_evictions_total (\d+)", metrics)
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+    latencies.sort()
+    pct = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
+    report = {
+        "clients": a.clients, "rows_per_request": a.rows, "duration_s": round(elapsed, 1),
+        "requests_ok": len(latencies), "requests_failed": len(failures),
+        "failure_samples": failures[:5], "key_reuploads_after_eviction": reuploads[0],
+        "server_key_cache_limit": a.max_clients,
+        "throughput_rps": round(len(latencies) / elapsed, 2),
+        "rows_per_s": round(len(latencies) * a.rows / elapsed, 2),
+        "latency_ms": {"p50": round(pct(0.50), 1), "p90": round(pct(0.90), 1), "p99": round(pct(0.99), 1),
+                       "max": round(latencies[-1] * 1000, 1) if latencies else None},
+        "query_bytes": len(clients[0][1]), "eval_key_bytes": len(clients[0][0]),
+        "registered_key_bytes": int(key_bytes.group(1)) if key_bytes else None,
+        "server_key_evictions": int(evictions.group(1)) if evictions else None,
+        "server_rss_mib": {"model_loaded": round(rss_loaded / 1024, 1), "after_keys_and_warmup": round(rss_start / 1024, 1),
+                           "end": round(rss_end / 1024, 1), "every_5s": samples},
+        "health_after": status,
+        "cpu_cores": os.cpu_count(),
+    }
+    if a.json:
+        print(json.dumps(report))
+    else:
+        for k, v in report.items():
+            print(f"{k:>22}: {v}")
+    sys.exit(0 if not failures and status == 200 else 1)
+
+
+if __name__ == "__main__":
+    main()

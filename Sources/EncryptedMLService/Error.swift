@@ -1,0 +1,81 @@
+import EncryptedML
+import Foundation
+
+/// Why the inference service refused a request. Every case says what is wrong and how to
+/// fix it in one line (`description`), and carries the HTTP status a server should answer
+/// with (`statusCode`) and a stable machine-readable `code`, so that an HTTP layer maps it
+/// without knowing the cases. The messages never contain key or ciphertext content.
+public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The body is larger than the configured limit (HTTP 413).
+    case bodyTooLarge(what: String, size: Int, limit: Int)
+    /// The query holds more ciphertexts than the configured limit (HTTP 413).
+    case tooManyCiphertexts(count: Int, limit: Int)
+    /// The bytes are not a valid `ENCML` object of the expected kind: truncated, random,
+    /// wrong kind or role, corrupt fields (HTTP 400).
+    case malformed(String)
+    /// The object is well formed but belongs to other CKKS parameters or another model (HTTP 409).
+    case mismatched(String)
+    /// No evaluation keys are registered under this id (never uploaded, or evicted) (HTTP 404).
+    case unknownClient(id: String)
+    /// The query's layout does not fit the model (row/ciphertext counts, levels, keys lacking a rotation) (HTTP 400).
+    case invalidQuery(String)
+    /// A failure inside the server that the client cannot fix (HTTP 500).
+    case internalFailure(String)
+
+    /// The HTTP status that answers this error.
+    public var statusCode: Int {
+        switch self {
+        case .bodyTooLarge, .tooManyCiphertexts: 413
+        case .malformed, .invalidQuery: 400
+        case .mismatched: 409
+        case .unknownClient: 404
+        case .internalFailure: 500
+        }
+    }
+
+    /// A stable snake_case identifier of the case, for clients and metrics.
+    public var code: String {
+        switch self {
+        case .bodyTooLarge: "body_too_large"
+        case .tooManyCiphertexts: "too_many_ciphertexts"
+        case .malformed: "malformed"
+        case .mismatched: "mismatched"
+        case .unknownClient: "unknown_client"
+        case .invalidQuery: "invalid_query"
+        case .internalFailure: "internal"
+        }
+    }
+
+    /// One-line message for the client and the log.
+    public var description: String {
+        switch self {
+        case let .bodyTooLarge(what, size, limit):
+            "\(what) of \(size) bytes exceeds the server's limit of \(limit) bytes; send fewer rows per request (or raise the limit on the server)"
+        case let .tooManyCiphertexts(count, limit):
+            "the query holds \(count) ciphertexts, the server accepts at most \(limit) per request; split the rows over several requests"
+        case let .malformed(message), let .mismatched(message), let .invalidQuery(message), let .internalFailure(message):
+            message
+        case let .unknownClient(id):
+            "no evaluation keys are registered under id '\(id)' (never uploaded, or evicted); upload them again with POST /v1/keys"
+        }
+    }
+
+    /// Classifies an error thrown by the serialization layer or the inference runtime.
+    static func from(_ error: any Error) -> ServiceError {
+        if let error = error as? ServiceError { return error }
+        if let error = error as? SerializationError {
+            switch error {
+            case .mismatchedParameters, .mismatchedModel: return .mismatched(error.description)
+            default: return .malformed(error.description)
+            }
+        }
+        if let error = error as? EncryptedMLError {
+            switch error {
+            case .mismatchedContext: return .mismatched(error.description)
+            case .invalidOperand, .missingRotationKey, .levelExhausted, .scaleOverflow: return .invalidQuery(error.description)
+            default: return .internalFailure(error.description)
+            }
+        }
+        return .internalFailure(String(describing: error))
+    }
+}
