@@ -40,9 +40,13 @@ import Testing
 @Test func classicSetIsChosenForShallowPlans() throws {
     let p = try ParameterChoice.choose(depth: 2, precisionBits: 20, outputMagnitude: 10, minimumSlots: 32)
     #expect(p.polyDegree == 8192)
-    #expect(p.ciphertextModulusBits == [60, 40, 40])
+    #expect(p.ciphertextModulusBits == [60, 40, 40])  // SEAL's classic set
     #expect(p.specialModulusBits == [60])
     #expect(p.logQP == 200)
+    let gained = try ParameterChoice.choose(depth: 2, precisionBits: 20, outputMagnitude: 10, minimumSlots: 32, inputGainBits: 5)
+    #expect(gained.scaleBits == 45 && gained.polyDegree == 8192)
+    let layer = DenseLayer(inputCount: 3, outputCount: 2, weights: [3, 4, 0, 0.1, 0.1, 0.1], bias: [0, 0])
+    #expect(ParameterChoice.inputGainBits(of: layer) == 3)  // ‖(3, 4, 0)‖ = 5 → 3 bits
 }
 
 @Test func impossiblePlansAreRefusedWithTheReason() {

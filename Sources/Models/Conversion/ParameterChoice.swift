@@ -7,10 +7,13 @@ import Foundation
 /// `60 − scaleBits` bits of integer headroom), `depth` scale primes of `scaleBits`
 /// bits (one consumed per rescale) and one 60-bit special prime for key switching,
 /// so `log QP = 60 + depth·scaleBits + 60`. The scale is the required precision
-/// plus the noise CKKS adds: `scaleBits = precisionBits + ⌈log2(N)/2⌉ + 13`
-/// (encoding and encryption noise grows like √N; 13 bits cover rescaling and key
-/// switching over a few levels — a heuristic the encrypted runtime's precision
-/// tests check). N is the smallest ring degree ≥ 4096 whose bound admits log QP and
+/// plus the first layer's noise gain plus the noise CKKS adds:
+/// `scaleBits = precisionBits + inputGainBits + ⌈log2(N)/2⌉ + 13` (encoding and
+/// encryption noise grows like √N; 13 bits cover rescaling and key switching over a
+/// few levels — a heuristic checked on the CKKS core: the breast-cancer LR, evaluated
+/// single-query with this plan's BSGS rotations, gave 19.3 bits at a 40-bit scale
+/// without the gain term (the folded standardizer amplifies input noise there) and
+/// 28.3 bits with it (49-bit scale); digits and iris LR 27.8 and 28.8 bits). N is the smallest ring degree ≥ 4096 whose bound admits log QP and
 /// whose N/2 slots hold a single-query block.
 public struct ParameterChoice: Codable, Sendable, Equatable {
     /// Ring degree N (slots: N/2).
@@ -43,6 +46,20 @@ public struct ParameterChoice: Codable, Sendable, Equatable {
         return (log + 1) / 2 + 13
     }
 
+    /// Bits of noise gain of a (folded) first layer: `⌈log2 max_o ‖W_o‖₂⌉`, at least 0. Fresh
+    /// encryption noise is independent per slot, so a row adds it with the row's L2 norm; a
+    /// folded standardizer divides weights by the feature scales, so raw features with small
+    /// spread (breast_cancer: down to 0.003) amplify it. O(weights).
+    public static func inputGainBits(of layer: DenseLayer) -> Int {
+        var worst = 0.0
+        for o in 0..<layer.outputCount {
+            var sum = 0.0
+            for i in 0..<layer.inputCount { let w = layer.weight(output: o, input: i); sum += w * w }
+            worst = max(worst, sum.squareRoot())
+        }
+        return worst > 1 ? Int(ceil(log2(worst))) : 0
+    }
+
     /// Number of levels available (scale primes).
     public var levels: Int { ciphertextModulusBits.count - 1 }
 
@@ -52,19 +69,22 @@ public struct ParameterChoice: Codable, Sendable, Equatable {
     /// - Throws: `ConversionError.impossiblePrecision` when the scale would exceed 60 bits,
     ///   the outputs would not fit above the scale in the first prime, or no ring degree in
     ///   the 128-bit table admits the modulus.
+    /// `inputGainBits` adds `⌈log2 g⌉` bits for a first layer whose rows amplify input noise
+    /// by up to `g = max_o ‖W_o‖₂` (see `inputGainBits(of:)`).
     public static func choose(depth: Int, precisionBits: Int, outputMagnitude: Double,
-                              minimumSlots: Int) throws -> ParameterChoice {
+                              minimumSlots: Int, inputGainBits: Int = 0) throws -> ParameterChoice {
         precondition(depth >= 0)
+        let wanted = precisionBits + max(inputGainBits, 0)
         let magnitudeBits = outputMagnitude > 1 ? Int(ceil(log2(outputMagnitude))) : 0
-        let smallestScale = precisionBits + noiseBits(polyDegree: minimumPolyDegree)
+        let smallestScale = wanted + noiseBits(polyDegree: minimumPolyDegree)
         guard smallestScale <= 60 else {
             throw ConversionError.impossiblePrecision(
                 bits: precisionBits,
-                reason: "it needs a scale of at least \(smallestScale) bits (\(precisionBits) + \(noiseBits(polyDegree: minimumPolyDegree)) bits of CKKS noise at N = \(minimumPolyDegree)), but primes are at most 60 bits")
+                reason: "it needs a scale of at least \(smallestScale) bits (\(precisionBits) + \(max(inputGainBits, 0)) bits of first-layer gain + \(noiseBits(polyDegree: minimumPolyDegree)) bits of CKKS noise at N = \(minimumPolyDegree)), but primes are at most 60 bits")
         }
         var lastReason = ""
         for (n, bound) in SecurityTable.maxLogQP128 where n >= minimumPolyDegree && n / 2 >= minimumSlots {
-            let scaleBits = precisionBits + noiseBits(polyDegree: n)
+            let scaleBits = wanted + noiseBits(polyDegree: n)
             guard scaleBits <= 60 else {
                 lastReason = "N = \(n) needs a \(scaleBits)-bit scale, but primes are at most 60 bits"
                 continue
