@@ -13,8 +13,9 @@ import Foundation
 /// few levels — a heuristic checked on the CKKS core: the breast-cancer LR, evaluated
 /// single-query with this plan's BSGS rotations, gave 19.3 bits at a 40-bit scale
 /// without the gain term (the folded standardizer amplifies input noise there) and
-/// 26.6 bits with it (48-bit scale); digits and iris LR 27.7 and 27.1 bits). N is the smallest ring degree ≥ 4096 whose bound admits log QP and
-/// whose N/2 slots hold a single-query block.
+/// 26.6 bits with it (48-bit scale); digits and iris LR 27.7 and 27.1 bits).
+/// N is the smallest ring degree ≥ 4096 whose bound admits log QP and whose N/2
+/// slots hold a single-query block.
 public struct ParameterChoice: Codable, Sendable, Equatable {
     /// Ring degree N (slots: N/2).
     public var polyDegree: Int
