@@ -18,14 +18,10 @@ test: deps
 
 DEMO_DIR := .build/demo
 
-# For now: split breast_cancer 70/30, train LR and MLP, evaluate both on the held-out rows.
+# train → convert → keygen → encrypt → infer → decrypt on breast_cancer (files in $(DEMO_DIR)).
 demo: build
 	@mkdir -p $(DEMO_DIR)
-	$(ENCML) split --data notebooks-data/breast_cancer.csv --train-out $(DEMO_DIR)/train.csv --test-out $(DEMO_DIR)/test.csv
-	$(ENCML) train --data $(DEMO_DIR)/train.csv --model logistic --out $(DEMO_DIR)/lr.json
-	$(ENCML) evaluate --model $(DEMO_DIR)/lr.json --data $(DEMO_DIR)/test.csv
-	$(ENCML) train --data $(DEMO_DIR)/train.csv --model mlp --hidden 32 --activation relu --out $(DEMO_DIR)/mlp.json
-	$(ENCML) evaluate --model $(DEMO_DIR)/mlp.json --data $(DEMO_DIR)/test.csv
+	$(ENCML) demo --out $(DEMO_DIR)
 
 bench: build
 	$(ENCML) bench

@@ -42,6 +42,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "ModelsTests", dependencies: ["Models"]),
+        .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML", "Models", "Plaintext"]),
         .testTarget(name: "PlaintextTests", dependencies: ["Plaintext", "Models"]),
         .testTarget(name: "encmlTests", dependencies: ["encml"]),  // runs the built binary as a subprocess
         // Test targets are added with their first tests: PlaintextTests, EncryptedMLTests, encmlTests.

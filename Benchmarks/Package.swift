@@ -24,6 +24,12 @@ let package = Package(
         ),
         .executableTarget(name: "train-speed", dependencies: ["TrainingWorkloads"]),
         .executableTarget(
+            name: "CKKSBenchmarks",
+            dependencies: [.product(name: "EncryptedML", package: root), .product(name: "Benchmark", package: "benchmark")],
+            path: "Benchmarks/CKKSBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
             name: "TrainingBenchmarks",
             dependencies: ["TrainingWorkloads", .product(name: "Benchmark", package: "benchmark")],
             path: "Benchmarks/TrainingBenchmarks",

@@ -6,6 +6,14 @@ struct EncML: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "encml",
         abstract: "Machine-learning inference on CKKS-encrypted data.",
-        subcommands: [TrainCommand.self, EvaluateCommand.self, SplitCommand.self, ConvertCommand.self]
+        subcommands: [
+            TrainCommand.self, EvaluateCommand.self, SplitCommand.self, ConvertCommand.self,
+            Bench.self,
+            KeygenCommand.self,
+            EncryptCommand.self,
+            InferCommand.self,
+            DecryptCommand.self,
+            DemoCommand.self,
+        ]
     )
 }

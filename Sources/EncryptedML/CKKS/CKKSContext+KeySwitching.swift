@@ -1,0 +1,342 @@
+/// A polynomial decomposed for key switching: for each digit `j` (α = K consecutive
+/// ciphertext primes), the digit's residues extended to all primes `q_0 … q_l, p_0 … p_{K−1}`
+/// (ModUp) in evaluation form. Computing it is the expensive half of a key switch; a hoisted
+/// rotation reuses one decomposition for many Galois elements, since an automorphism in
+/// evaluation form is a mere permutation of every extended digit.
+public struct KeySwitchDecomposition: Sendable {
+    /// Level of the decomposed polynomial.
+    public let level: Int
+    /// Number of digits ⌈(level+1)/α⌉.
+    public let digitCount: Int
+    /// `data[(j·(level+1+K) + r)·N + k]`.
+    let data: [UInt64]
+    /// Fingerprint of the parameters.
+    let contextFingerprint: UInt64
+}
+
+extension CKKSContext {
+    /// Limb index in the key basis (`q_0 … q_L, p_0 …`) of extended limb `r` at `level`.
+    @inlinable func keyLimbIndex(_ r: Int, level: Int) -> Int {
+        r <= level ? r : ciphertextModuli.count + (r - level - 1)
+    }
+
+    /// ModUp of every digit of `c` (evaluation form, level l): one inverse NTT per limb, a basis
+    /// conversion per digit, and (digits·(l+1+K) − (l+1)) forward NTTs.
+    public func decompose(_ c: RNSPolynomial<Evaluation>) -> KeySwitchDecomposition {
+        let n = degree
+        let level = c.limbCount - 1
+        let special = specialModuli.count
+        let ext = level + 1 + special
+        let digits = digitCount(level: level)
+        let coefficientForm = c.inverseNTT(qTables)
+        var scratch = [UInt64](repeating: 0, count: digits * digitSize * n)
+        let data = [UInt64](unsafeUninitializedCapacity: digits * ext * n) { out, initialized in
+            c.data.withUnsafeBufferPointer { evaluation in
+                coefficientForm.data.withUnsafeBufferPointer { coefficients in
+                    scratch.withUnsafeMutableBufferPointer { scratch in
+                        forEachIndex(digits) { j in
+                            let start = j * digitSize
+                            let count = min(digitSize, level + 1 - start)
+                            let converter = modUpConverters[start * 64 + count]!
+                            let prepared = converter.prepare(coefficients.baseAddress! + start * n, degree: n,
+                                                             scratch: scratch.baseAddress! + j * digitSize * n)
+                            let base = out.baseAddress! + j * ext * n
+                            for r in 0..<ext {
+                                let limb = base + r * n
+                                if r >= start && r < start + count {
+                                    limb.update(from: evaluation.baseAddress! + r * n, count: n)
+                                } else {
+                                    let keyIndex = keyLimbIndex(r, level: level)
+                                    if count == 1 {
+                                        converter.convertCentered(prepared, degree: n, targetIndex: keyIndex, to: limb)
+                                    } else {
+                                        converter.convert(prepared: prepared, degree: n, targetIndex: keyIndex, to: limb)
+                                    }
+                                    // Lazy output in [0, 4q): the inner product's Shoup products accept any word.
+                                    keyTables[keyIndex].forwardLazy(limb)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            initialized = digits * ext * n
+        }
+        return KeySwitchDecomposition(level: level, digitCount: digits, data: data, contextFingerprint: fingerprint)
+    }
+
+    /// `Σ_j σ(d_j)·(b_j, a_j)` over the extended basis, with σ the optional slot permutation,
+    /// computed as `σ(Σ_j d_j·K'_j)` with the Galois key stored σ^(−1)-scattered (`K'`).
+    /// Shoup products against the key's precomputed constants, lazy sums kept below 2q.
+    /// Cost: 2·digits·(l+1+K)·N Shoup products.
+    func innerProduct(_ d: KeySwitchDecomposition, key: KeySwitchingKey, permutation: GaloisPermutation?)
+        -> (RNSPolynomial<Evaluation>, RNSPolynomial<Evaluation>)
+    {
+        let n = degree
+        let level = d.level
+        let ext = level + 1 + specialModuli.count
+        let digits = d.digitCount
+        let keyLimbs = keyModuli.count
+        var out0 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
+        var out1 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
+        let source = permutation?.source ?? []
+        var scratch = permutation == nil ? [] : [UInt64](repeating: 0, count: ext * n)
+        out0.data.withUnsafeMutableBufferPointer { o0 in
+            out1.data.withUnsafeMutableBufferPointer { o1 in
+                d.data.withUnsafeBufferPointer { dd in
+                    key.storedB.withUnsafeBufferPointer { kb in
+                        key.storedA.withUnsafeBufferPointer { ka in
+                            key.storedBShoup.withUnsafeBufferPointer { kbs in
+                                key.storedAShoup.withUnsafeBufferPointer { kas in
+                                    source.withUnsafeBufferPointer { perm in
+                                    scratch.withUnsafeMutableBufferPointer { g in
+                                        forEachIndex(ext) { r in
+                                            let keyIndex = keyLimbIndex(r, level: level)
+                                            let m = keyModuli[keyIndex]
+                                            let acc0 = o0.baseAddress! + r * n
+                                            let acc1 = o1.baseAddress! + r * n
+                                            for j in 0..<digits {
+                                                let x = UnsafePointer(dd.baseAddress! + (j * ext + r) * n)
+                                                let offset = (j * keyLimbs + keyIndex) * n
+                                                InnerProductKernel.multiplyAccumulate(
+                                                    acc0, acc1, x, nil,
+                                                    kb.baseAddress! + offset, kbs.baseAddress! + offset,
+                                                    ka.baseAddress! + offset, kas.baseAddress! + offset,
+                                                    count: n, modulus: m, first: j == 0)
+                                            }
+                                            InnerProductKernel.finalize(acc0, acc1, count: n, modulus: m)
+                                            if permutation != nil {
+                                                // σ of the accumulated limb (the key was stored σ^(−1)-scattered).
+                                                let t = g.baseAddress! + r * n
+                                                t.update(from: acc0, count: n)
+                                                for k in 0..<n { acc0[k] = t[Int(perm[k])] }
+                                                t.update(from: acc1, count: n)
+                                                for k in 0..<n { acc1[k] = t[Int(perm[k])] }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        }
+        return (out0, out1)
+    }
+
+    /// ModDown: `(x − [x]_P) / P` from the extended basis (l+1+K limbs, evaluation form) back
+    /// to `q_0 … q_l`. Cost: K inverse NTTs, (l+1) forward NTTs, (l+1)·N conversions and products.
+    func modDown(_ x: consuming RNSPolynomial<Evaluation>, level: Int) -> RNSPolynomial<Evaluation> {
+        modDown(x, level: level, noise: nil, message: nil)
+    }
+
+    /// ModDown of `x + noise + P·message` (noise small signed coefficients, message in coefficient
+    /// form over `q_0 … q_l`): both are folded into the correction term in coefficient form, so
+    /// they cost no NTT. Result `≈ (x + noise)/P + message`.
+    func modDown(_ x: consuming RNSPolynomial<Evaluation>, level: Int, noise: [Int8]?,
+                 message: RNSPolynomial<Coefficient>?) -> RNSPolynomial<Evaluation> {
+        let n = degree
+        let special = specialModuli.count
+        var scratch = [UInt64](repeating: 0, count: (special + 2 + level) * n)
+        let empty: [UInt64] = []
+        let noiseWords: [UInt64] = noise.map { e in e.map { UInt64(bitPattern: Int64($0)) } } ?? []
+        x.data.withUnsafeMutableBufferPointer { buffer in
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                (message?.data ?? empty).withUnsafeBufferPointer { messageBuffer in
+                    noiseWords.withUnsafeBufferPointer { e in
+                        let pPart = buffer.baseAddress! + (level + 1) * n
+                        for k in 0..<special {
+                            let limb = pPart + k * n
+                            pTables[k].inverse(limb)
+                            let m = specialModuli[k]
+                            // + (P−1)/2 so that the lift below is the centered one (round to nearest).
+                            LimbKernels.addScalarInPlace(limb, halfPModP[k], count: n, modulus: m)
+                            if noise != nil {
+                                let p = m.value
+                                for i in 0..<n {
+                                    // + e mod p for e in [−19, 19] (sign-extended word).
+                                    let s = limb[i] &+ e[i] &+ (p & (e[i] >> 63 == 1 ? ~0 : 0))
+                                    limb[i] = Swift.min(s, s &- p)
+                                }
+                            }
+                        }
+                        let temp = scratch.baseAddress!
+                        let overflow = temp + (special + 1) * n
+                        let prepared = pToQ.prepare(UnsafePointer(pPart), degree: n, scratch: temp + n)
+                        if special > 1 { pToQ.overflowMultiples(prepared: prepared, degree: n, into: overflow) }
+                        forEachIndex(level + 1) { i in
+                            let m = ciphertextModuli[i]
+                            let q = m.value
+                            // Limb 0 uses the first scratch limb, limb i > 0 its own.
+                            let temp = i == 0 ? temp : overflow + i * n
+                            pToQ.convertExact(prepared: prepared, overflow: overflow, degree: n, targetIndex: i, to: temp)
+                            // − (P−1)/2: temp is now the centered residue of x modulo P.
+                            let half = halfPModQ[i]
+                            for k in 0..<n {
+                                let d = temp[k] &- half
+                                temp[k] = Swift.min(d, d &+ q)
+                            }
+                            if noise != nil {
+                                // temp − e (mod q).
+                                for k in 0..<n {
+                                    let d = temp[k] &- e[k] &- (q & (e[k] >> 63 == 1 ? ~0 : 0))
+                                    temp[k] = Swift.min(d, d &+ q)
+                                }
+                            }
+                            if message != nil {
+                                // temp − P·m (mod q).
+                                let w = pModQ[i]
+                                let ws = m.shoup(w)
+                                let msg = messageBuffer.baseAddress! + i * n
+                                for k in 0..<n {
+                                    let d = temp[k] &- m.multiplyShoup(msg[k], w, ws)
+                                    temp[k] = Swift.min(d, d &+ q)
+                                }
+                            }
+                            qTables[i].forward(temp)
+                            let w = pInverseModQ[i]
+                            let ws = pInverseModQShoup[i]
+                            let limb = buffer.baseAddress! + i * n
+                            for k in 0..<n {
+                                let d = limb[k] &- temp[k] &+ q
+                                limb[k] = m.multiplyShoup(d, w, ws)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        x.dropLastLimbs(special)
+        return x
+    }
+
+    /// Fused ModDown and rescale for a relinearized product at level l ≥ 1: returns
+    /// `round((P·d + x) / (P·q_l))` at level l − 1, where `x` is an inner-product output over
+    /// `q_0 … q_l, P` and `d` the matching tensor component over `q_0 … q_l`.
+    /// The conversion from `{q_l, P}` is exact (overflow multiple removed in floating point), so the
+    /// division carries no biased error. Cost: (1+K) inverse NTTs and l forward NTTs — three fewer
+    /// than ModDown then rescale.
+    func modDownAndRescale(_ x: consuming RNSPolynomial<Evaluation>, adding d: RNSPolynomial<Evaluation>, level: Int)
+        -> RNSPolynomial<Evaluation>
+    {
+        let n = degree
+        let special = specialModuli.count
+        let sourceCount = 1 + special
+        let converter = fusedConverters[level]!
+        let halfSource = fusedHalfSource[level]
+        let halfTarget = fusedHalfTarget[level]
+        let inverse = fusedInverse[level]
+        var scratch = [UInt64](unsafeUninitializedCapacity: (sourceCount + 2 + level) * n) { _, initialized in
+            initialized = (sourceCount + 2 + level) * n
+        }
+        x.data.withUnsafeMutableBufferPointer { buffer in
+            d.data.withUnsafeBufferPointer { dd in
+                scratch.withUnsafeMutableBufferPointer { scratch in
+                    let base = buffer.baseAddress!
+                    // y = x + P·d on the Q limbs (the P limbs of P·d are zero).
+                    for i in 0...level {
+                        let m = ciphertextModuli[i]
+                        let w = pModQ[i]
+                        let ws = m.shoup(w)
+                        let limb = base + i * n
+                        let src = dd.baseAddress! + i * n
+                        let q = m.value
+                        for k in 0..<n {
+                            let s = limb[k] &+ m.multiplyShoup(src[k], w, ws)
+                            limb[k] = Swift.min(s, s &- q)
+                        }
+                    }
+                    // Limbs q_l, p_0 … are contiguous: bring them to coefficient form, shift by (D−1)/2.
+                    let sourceLimbs = base + level * n
+                    for s in 0..<sourceCount {
+                        let table = s == 0 ? qTables[level] : pTables[s - 1]
+                        table.inverse(sourceLimbs + s * n)
+                        LimbKernels.addScalarInPlace(sourceLimbs + s * n, halfSource[s], count: n, modulus: table.modulus)
+                    }
+                    let temp = scratch.baseAddress!
+                    let overflow = temp + (sourceCount + 1) * n
+                    let prepared = converter.prepare(UnsafePointer(sourceLimbs), degree: n, scratch: temp + n)
+                    converter.overflowMultiples(prepared: prepared, degree: n, into: overflow)
+                    forEachIndex(level) { i in
+                        let m = ciphertextModuli[i]
+                        let q = m.value
+                        let temp = i == 0 ? temp : overflow + i * n
+                        converter.convertExact(prepared: prepared, overflow: overflow, degree: n, targetIndex: i, to: temp)
+                        let h = halfTarget[i]
+                        for k in 0..<n {
+                            let v = temp[k] &- h
+                            temp[k] = Swift.min(v, v &+ q)
+                        }
+                        qTables[i].forward(temp)
+                        let w = inverse[i]
+                        let ws = m.shoup(w)
+                        let limb = base + i * n
+                        for k in 0..<n {
+                            limb[k] = m.multiplyShoup(limb[k] &+ q &- temp[k], w, ws)
+                        }
+                    }
+                }
+            }
+        }
+        x.dropLastLimbs(sourceCount)
+        return x
+    }
+
+    /// Key switching of `c` (level l) under `key`: returns `(k0, k1)` with
+    /// `k0 + k1·s ≈ c·s'` where `s'` is the key's source secret. Cost: one decomposition,
+    /// one inner product and two ModDowns.
+    func keySwitch(_ c: RNSPolynomial<Evaluation>, key: KeySwitchingKey)
+        -> (RNSPolynomial<Evaluation>, RNSPolynomial<Evaluation>)
+    {
+        let level = c.limbCount - 1
+        let d = decompose(c)
+        let (e0, e1) = innerProduct(d, key: key, permutation: nil)
+        return (modDown(e0, level: level), modDown(e1, level: level))
+    }
+}
+
+/// The vectorizable loops of the key-switching inner product.
+enum InnerProductKernel {
+    /// `acc0 += x'·b`, `acc1 += x'·a` with `x'[k] = x[permutation[k]]` (or `x` itself) — Shoup
+    /// products, lazy: accumulators stay in `[0, 2q)`; `first` initializes instead of adding.
+    @inlinable
+    static func multiplyAccumulate(_ acc0: UnsafeMutablePointer<UInt64>, _ acc1: UnsafeMutablePointer<UInt64>,
+                                   _ x: UnsafePointer<UInt64>, _ permutation: UnsafePointer<UInt32>?,
+                                   _ b: UnsafePointer<UInt64>, _ bShoup: UnsafePointer<UInt64>,
+                                   _ a: UnsafePointer<UInt64>, _ aShoup: UnsafePointer<UInt64>,
+                                   count n: Int, modulus: Modulus, first: Bool) {
+        let q = modulus.value
+        let twoQ = modulus.twiceValue
+        @inline(__always) func step(_ k: Int, _ v: UInt64) {
+            let p0 = v &* b[k] &- v.multipliedFullWidth(by: bShoup[k]).high &* q
+            let p1 = v &* a[k] &- v.multipliedFullWidth(by: aShoup[k]).high &* q
+            if first {
+                acc0[k] = p0
+                acc1[k] = p1
+            } else {
+                let s0 = acc0[k] &+ p0
+                acc0[k] = Swift.min(s0, s0 &- twoQ)
+                let s1 = acc1[k] &+ p1
+                acc1[k] = Swift.min(s1, s1 &- twoQ)
+            }
+        }
+        if let permutation {
+            for k in 0..<n { step(k, x[Int(permutation[k])]) }
+        } else {
+            for k in 0..<n { step(k, x[k]) }
+        }
+    }
+
+    /// Reduces both accumulators from `[0, 2q)` to `[0, q)`.
+    @inlinable
+    static func finalize(_ acc0: UnsafeMutablePointer<UInt64>, _ acc1: UnsafeMutablePointer<UInt64>, count n: Int,
+                         modulus: Modulus) {
+        let q = modulus.value
+        for k in 0..<n {
+            acc0[k] = Swift.min(acc0[k], acc0[k] &- q)
+            acc1[k] = Swift.min(acc1[k], acc1[k] &- q)
+        }
+    }
+}

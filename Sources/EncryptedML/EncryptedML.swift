@@ -1,1 +1,0 @@
-// The EncryptedML module. See ../../../shared/DESIGN.md (Layout).

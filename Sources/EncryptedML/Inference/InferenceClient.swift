@@ -1,0 +1,141 @@
+import Foundation
+import Models
+
+/// The client side of encrypted inference: holds the model's public description and
+/// context, generates keys, encrypts rows in either packing, and decrypts the server's
+/// result into outputs, probabilities (the link applied after decryption: exact, no
+/// level spent) and labels. Keys are passed in, never stored, so one client value can
+/// serve several key pairs.
+public struct InferenceClient: Sendable {
+    /// The converted model.
+    public let model: EncryptedModel
+    /// Its CKKS context.
+    public let context: CKKSContext
+
+    /// A client for `model` (validated), building its context unless one is given.
+    /// - Throws: `ModelError.invalid` for an inconsistent model, `EncryptedMLError` for bad parameters.
+    public init(model: EncryptedModel, context: CKKSContext? = nil) throws {
+        try model.validate()
+        let context = try context ?? CKKSContext(model: model)
+        guard context.parameters == (try CKKSParameters(plan: model.plan.parameters)) else {
+            throw EncryptedMLError.mismatchedContext(
+                "the context's parameters \(context.parameters) are not the model's; build it with CKKSContext(model:)")
+        }
+        try model.validateForRuntime(context: context)
+        self.model = model
+        self.context = context
+    }
+
+    /// A fresh ternary secret key (system CSPRNG). Keep it on the client.
+    public func generateSecretKey() -> CKKSSecretKey { context.generateSecretKey() }
+
+    /// The evaluation keys the server needs for `modes`: relinearization, plus exactly the
+    /// rotations single-query inference performs (`InferenceServer.requiredRotations`) when
+    /// `.single` is among the modes; none for batch only. Cost: one key-switching key per rotation + 1.
+    public func generateEvaluationKeys(secretKey: CKKSSecretKey,
+                                       modes: Set<PackingMode> = Set(PackingMode.allCases)) throws -> CKKSEvaluationKeys {
+        let rotations = modes.contains(.single) ? InferenceServer.requiredRotations(for: model) : []
+        return try context.generateEvaluationKeys(secretKey: secretKey, rotations: rotations)
+    }
+
+    /// The slot vector of one row in single-query packing: features zero-padded to the
+    /// block D, replicated with period D over all N/2 slots.
+    public func singleQuerySlots(_ row: [Double]) -> [Double] {
+        let d = model.plan.single.blockSize
+        var slots = [Double](repeating: 0, count: context.slotCount)
+        var base = 0
+        while base < slots.count {
+            for (i, v) in row.enumerated() where i < d { slots[base + i] = v }
+            base += d
+        }
+        return slots
+    }
+
+    /// Encrypts raw feature rows (in `model.featureNames` order, unstandardized) with the
+    /// secret key (seeded ciphertexts: half the size). In batch packing the unused slots of
+    /// the last set repeat its rows, so every slot holds a realistic input. Cost: one encryption per row
+    /// (single) or per feature per N/2 rows (batch).
+    /// - Throws: `EncryptedMLError.invalidOperand` naming the row and column of a wrong-width
+    ///   row or non-finite value, or when there are no rows.
+    public func encrypt(rows: [[Double]], mode: PackingMode, secretKey: CKKSSecretKey) throws -> EncryptedQuery {
+        guard !rows.isEmpty else {
+            throw EncryptedMLError.invalidOperand("no rows to encrypt; give at least one row")
+        }
+        let n = model.featureCount
+        for (index, row) in rows.enumerated() {
+            guard row.count == n else {
+                throw EncryptedMLError.invalidOperand(
+                    "row \(index + 1) has \(row.count) values, the model reads \(n) features (\(model.featureNames.prefix(3).joined(separator: ", "))…)")
+            }
+            if let column = row.firstIndex(where: { !$0.isFinite }) {
+                throw EncryptedMLError.invalidOperand(
+                    "row \(index + 1), feature \(model.featureNames[column]) is not a finite number")
+            }
+        }
+        switch mode {
+        case .single:
+            let cts = try rows.map { try context.encrypt(singleQuerySlots($0), secretKey: secretKey) }
+            return EncryptedQuery(mode: .single, rowCount: rows.count, ciphertexts: cts)
+        case .batch:
+            let slots = context.slotCount
+            var cts: [CKKSCiphertext] = []
+            for start in stride(from: 0, to: rows.count, by: slots) {
+                let chunk = Array(rows[start..<min(start + slots, rows.count)])
+                for f in 0..<n {
+                    // Unused slots repeat the set's rows: an empty (all-zero) slot would feed the
+                    // polynomials values far outside their interval (raw zeros are not typical
+                    // inputs), and one overflowing slot corrupts the whole ciphertext.
+                    let values = (0..<slots).map { chunk[$0 % chunk.count][f] }
+                    cts.append(try context.encrypt(values, secretKey: secretKey))
+                }
+            }
+            return EncryptedQuery(mode: .batch, rowCount: rows.count, ciphertexts: cts)
+        }
+    }
+
+    /// Decrypts the server's result into the model outputs of each row (logits, or the
+    /// encrypted sigmoid's value). Cost: one decryption per ciphertext.
+    /// - Throws: `.invalidOperand` when the result's layout does not match the model,
+    ///   `.mismatchedContext` for a result or key of other parameters.
+    public func decryptOutputs(_ result: EncryptedResult, secretKey: CKKSSecretKey) throws -> [[Double]] {
+        let expected = model.resultCiphertextCount(rows: result.rowCount, mode: result.mode)
+        guard result.rowCount >= 1, result.ciphertexts.count == expected else {
+            throw EncryptedMLError.invalidOperand(
+                "a \(result.mode.rawValue) result of \(result.rowCount) rows has \(expected) ciphertexts for this model, found \(result.ciphertexts.count)")
+        }
+        let m = model.outputCount
+        switch result.mode {
+        case .single:
+            return try result.ciphertexts.map { ct in
+                Array(try context.decrypt(ct, secretKey: secretKey).prefix(m))
+            }
+        case .batch:
+            let slots = context.slotCount
+            var rows = [[Double]](repeating: [Double](repeating: 0, count: m), count: result.rowCount)
+            for (index, ct) in result.ciphertexts.enumerated() {
+                let set = index / m
+                let output = index % m
+                let values = try context.decrypt(ct, secretKey: secretKey)
+                for s in 0..<slots {
+                    let row = set * slots + s
+                    if row >= result.rowCount { break }
+                    rows[row][output] = values[s]
+                }
+            }
+            return rows
+        }
+    }
+
+    /// Decrypts and applies the output link: outputs, probabilities, class and label per row.
+    public func decrypt(_ result: EncryptedResult, secretKey: CKKSSecretKey) throws -> [InferencePrediction] {
+        try decryptOutputs(result, secretKey: secretKey).map(prediction(outputs:))
+    }
+
+    /// The prediction for decrypted outputs (client-side sigmoid/softmax, or the clamped
+    /// encrypted sigmoid).
+    public func prediction(outputs: [Double]) -> InferencePrediction {
+        let k = model.predictedClass(outputs: outputs)
+        return InferencePrediction(outputs: outputs, probabilities: model.probabilities(outputs: outputs),
+                                   classIndex: k, label: model.classLabels[k])
+    }
+}

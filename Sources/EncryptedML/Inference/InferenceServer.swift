@@ -1,0 +1,170 @@
+import Foundation
+import Models
+
+/// The server side of encrypted inference: evaluates a converted model on encrypted
+/// queries with the client's evaluation keys only. It never holds a secret key (no type
+/// here stores one), so it learns nothing about the rows or the outputs.
+///
+/// Loading pre-encodes, once per model, every single-query layer's pre-rotated diagonals
+/// at the level and scale where they are used (`EncodedLinearLayer`) and every batch
+/// layer's integer weights (`BatchLinearLayer`); `infer` then follows the plan step by
+/// step: linear layers (1 level), Chebyshev activations (`⌈log2(d+1)⌉` levels), the
+/// optional encrypted output sigmoid, landing at level 0 with scale exactly Δ.
+public final class InferenceServer: Sendable {
+    /// The model being served.
+    public let model: EncryptedModel
+    /// Its CKKS context.
+    public let context: CKKSContext
+    /// Single-query layers (empty when not prepared).
+    public let singleLayers: [EncodedLinearLayer]
+    /// Batch layers (empty when not prepared).
+    public let batchLayers: [BatchLinearLayer]
+
+    /// Loads `model` (validated first) and pre-encodes the layers of the packing `modes`.
+    /// Cost: one encoding per non-zero diagonal of every layer (single), O(Σ m·n·ℓ) (batch).
+    /// - Throws: `ModelError.invalid` for an inconsistent model, `EncryptedMLError` for
+    ///   parameters or shapes the runtime cannot use.
+    public init(model: EncryptedModel, context: CKKSContext? = nil,
+                modes: Set<PackingMode> = Set(PackingMode.allCases)) throws {
+        try model.validate()
+        let context = try context ?? CKKSContext(model: model)
+        guard context.parameters == (try CKKSParameters(plan: model.plan.parameters)) else {
+            throw EncryptedMLError.mismatchedContext(
+                "the context's parameters \(context.parameters) are not the model's; build it with CKKSContext(model:)")
+        }
+        try model.validateForRuntime(context: context)
+        self.model = model
+        self.context = context
+        let scale = context.defaultScale
+        let linearSteps = model.plan.steps.filter { $0.operation == .linear }
+        let packing = model.plan.single
+        singleLayers = try modes.contains(.single) ? linearSteps.map { step in
+            let layer = model.layers[step.layer]
+            return try EncodedLinearLayer(context: context, weights: layer.weights, rows: layer.outputCount,
+                                          columns: layer.inputCount, bias: layer.bias, blockSize: packing.blockSize,
+                                          babySteps: packing.babySteps, level: step.inputLevel, scale: scale)
+        } : []
+        batchLayers = try modes.contains(.batch) ? linearSteps.map { step in
+            let layer = model.layers[step.layer]
+            return try BatchLinearLayer(context: context, weights: layer.weights, rows: layer.outputCount,
+                                        columns: layer.inputCount, bias: layer.bias, level: step.inputLevel,
+                                        scale: scale)
+        } : []
+    }
+
+    /// The rotation steps single-query inference of `model` performs: per layer, the baby
+    /// and giant steps of its non-zero extended diagonals and its rotate-and-sum steps
+    /// (`EncodedLinearLayer.rotationSteps`). Always a subset of `model.plan.single.rotations`.
+    /// Cost: O(layers·D²).
+    public static func requiredRotations(for model: EncryptedModel) -> [Int] {
+        let d = model.plan.single.blockSize
+        var steps = Set<Int>()
+        for layer in model.layers {
+            let diagonals = MatrixDiagonals(weights: layer.weights, rows: layer.outputCount,
+                                            columns: layer.inputCount, blockSize: d)
+            steps.formUnion(EncodedLinearLayer.rotationSteps(diagonals: diagonals, babySteps: model.plan.single.babySteps))
+        }
+        return steps.sorted()
+    }
+
+    /// Evaluates the model on every row of `query` with the client's `evaluationKeys`.
+    /// Cost per single-query row: per layer ≈ 2√D rotations (hoisted baby steps) and one
+    /// rescale, per activation ≈ √(2d) + log2 d products; per batch set: m·n scalar products
+    /// per layer on whole ciphertexts, per activation the same products per output ciphertext.
+    /// - Throws: `EncryptedMLError.invalidOperand` when the query does not match the model
+    ///   (count, level, scale, packing not prepared), `.mismatchedContext` for ciphertexts or
+    ///   keys of other parameters, `.missingRotationKey` for keys without a needed rotation.
+    public func infer(_ query: EncryptedQuery, evaluationKeys: CKKSEvaluationKeys) throws -> EncryptedResult {
+        try validate(query, evaluationKeys: evaluationKeys)
+        switch query.mode {
+        case .single:
+            let outputs = try query.ciphertexts.map { try inferSingle($0, keys: evaluationKeys) }
+            return EncryptedResult(mode: .single, rowCount: query.rowCount, ciphertexts: outputs)
+        case .batch:
+            var outputs: [CKKSCiphertext] = []
+            let n = model.featureCount
+            for set in 0..<(query.ciphertexts.count / n) {
+                outputs += try inferBatch(Array(query.ciphertexts[(set * n)..<((set + 1) * n)]), keys: evaluationKeys)
+            }
+            return EncryptedResult(mode: .batch, rowCount: query.rowCount, ciphertexts: outputs)
+        }
+    }
+
+    /// Checks the query's layout, levels, scales and parameters before any work.
+    func validate(_ query: EncryptedQuery, evaluationKeys: CKKSEvaluationKeys) throws {
+        guard evaluationKeys.contextFingerprint == context.fingerprint else {
+            throw EncryptedMLError.mismatchedContext(
+                "the evaluation keys were generated for other parameters than this model's \(context.parameters); run keygen with this model")
+        }
+        guard query.rowCount >= 1 else {
+            throw EncryptedMLError.invalidOperand("the query holds no rows; encrypt at least one row")
+        }
+        let expected = model.queryCiphertextCount(rows: query.rowCount, mode: query.mode)
+        guard query.ciphertexts.count == expected else {
+            throw EncryptedMLError.invalidOperand(
+                "a \(query.mode.rawValue) query of \(query.rowCount) rows needs \(expected) ciphertexts for this model, found \(query.ciphertexts.count)")
+        }
+        let prepared = query.mode == .single ? !singleLayers.isEmpty : !batchLayers.isEmpty
+        guard prepared else {
+            throw EncryptedMLError.invalidOperand(
+                "this server was loaded without \(query.mode.rawValue) packing; load it with modes containing .\(query.mode.rawValue)")
+        }
+        for (index, ct) in query.ciphertexts.enumerated() {
+            guard ct.contextFingerprint == context.fingerprint else {
+                throw EncryptedMLError.mismatchedContext(
+                    "query ciphertext \(index) was encrypted under other parameters than this model's; encrypt with this model")
+            }
+            guard ct.level == model.plan.depth, CKKSContext.scalesMatch(ct.scale, context.defaultScale) else {
+                throw EncryptedMLError.invalidOperand(
+                    "query ciphertext \(index) is at level \(ct.level), scale 2^\(String(format: "%.2f", log2(ct.scale))); this model needs fresh ciphertexts at level \(model.plan.depth), scale 2^\(context.parameters.scaleBits)")
+            }
+        }
+    }
+
+    /// One row through the plan (single-query packing).
+    func inferSingle(_ input: CKKSCiphertext, keys: CKKSEvaluationKeys) throws -> CKKSCiphertext {
+        var x = input
+        var linear = 0
+        for step in model.plan.steps {
+            switch step.operation {
+            case .linear:
+                x = try singleLayers[linear].apply(x, context: context, evaluationKeys: keys)
+                linear += 1
+            case .activation, .outputSigmoid:
+                x = try context.evaluate(series(of: step), on: x, evaluationKeys: keys)
+            }
+            try checkLanding(x, step)
+        }
+        return x
+    }
+
+    /// One batch set (one ciphertext per feature) through the plan.
+    func inferBatch(_ inputs: [CKKSCiphertext], keys: CKKSEvaluationKeys) throws -> [CKKSCiphertext] {
+        var x = inputs
+        var linear = 0
+        for step in model.plan.steps {
+            switch step.operation {
+            case .linear:
+                x = try batchLayers[linear].apply(x, context: context)
+                linear += 1
+            case .activation, .outputSigmoid:
+                let s = series(of: step)
+                x = try x.map { try context.evaluate(s, on: $0, evaluationKeys: keys) }
+            }
+            for ct in x { try checkLanding(ct, step) }
+        }
+        return x
+    }
+
+    func series(of step: InferencePlan.Step) -> ChebyshevSeries {
+        step.operation == .outputSigmoid ? model.outputSigmoid!.series : model.activations[step.layer].series
+    }
+
+    /// The plan's promise: every step lands at its output level with scale Δ.
+    func checkLanding(_ ct: CKKSCiphertext, _ step: InferencePlan.Step) throws {
+        guard ct.level == step.outputLevel, CKKSContext.scalesMatch(ct.scale, context.defaultScale) else {
+            throw EncryptedMLError.invalidOperand(
+                "step \(step.operation.rawValue) \(step.layer) landed at level \(ct.level), scale 2^\(log2(ct.scale)) instead of level \(step.outputLevel), scale 2^\(context.parameters.scaleBits): the model's plan is inconsistent")
+        }
+    }
+}

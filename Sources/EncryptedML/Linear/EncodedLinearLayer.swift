@@ -1,0 +1,231 @@
+import Foundation
+
+/// A dense layer `y = W·x + b` ready for single-query encrypted evaluation: the input
+/// vector sits in slots `0..<D`, replicated with period D across all N/2 slots, and the
+/// output comes back replicated with period `span` (so also D): padded rows hold garbage
+/// that the next layer's zero columns ignore.
+///
+/// Method: the `span` extended diagonals of `MatrixDiagonals` (Halevi–Shoup for a square
+/// block, Gazelle's hybrid for fewer rows than D: `span` = the power of two ≥ m) with
+/// baby-step/giant-step. With `g = min(plan baby steps, span)` baby steps,
+/// `t = Σ_j rot(Σ_k rot(diag_{jg+k}, −jg) ⊙ rot(x, k), jg)`: the `g − 1` baby rotations of
+/// `x` share one key-switch decomposition (hoisting), each giant block with a non-zero
+/// diagonal costs one rotation of its inner sum; then, after the single rescale, the
+/// rotate-and-sum `t += rot(t, s)` for `s = span, 2·span, …, D/2` folds the block. A layer
+/// costs `(g − 1) + (span/g − 1) + log2(D/span)` rotations (a D×D layer ≈ 2√D; logistic
+/// regression, span 1: log2 D), all inside the plan's key set `{1…g−1} ∪ {g, 2g, …}`.
+/// The diagonals are pre-rotated by `−jg`, replicated, and encoded ONCE here, at the input
+/// level ℓ with scale `q_ℓ`, so the products — summed without rescale as one 128-bit lazy
+/// multiply–accumulate and rescaled once — land exactly on the input scale.
+public struct EncodedLinearLayer: Sendable {
+    /// Output width m.
+    public let rows: Int
+    /// Input width n.
+    public let columns: Int
+    /// Block size D.
+    public let blockSize: Int
+    /// Number of extended diagonals (power of two ≥ m, dividing D).
+    public let span: Int
+    /// Baby steps g (≤ span).
+    public let babySteps: Int
+    /// Level of the input ciphertext; the output is one level lower.
+    public let inputLevel: Int
+    /// Scale of the input ciphertext, kept exactly by the output.
+    public let scale: Double
+    /// Rotation steps `apply` uses (a subset of the plan's keys), ascending.
+    public let rotations: [Int]
+
+    @usableFromInline let blocks: [GiantBlock]
+    @usableFromInline let sumSteps: [Int]
+    @usableFromInline let bias: CKKSPlaintext?
+    @usableFromInline let scalarBias: Double
+
+    @usableFromInline struct GiantBlock: Sendable {
+        /// Giant rotation `j·g`.
+        let giant: Int
+        /// Baby rotation k of each term.
+        let babies: [Int]
+        /// `rot(diag_{jg+k}, −jg)` replicated, encoded at the input level, scale `q_ℓ`.
+        let plaintexts: [CKKSPlaintext]
+    }
+
+    /// The rotations a layer of this shape and these weights performs: baby steps and giant
+    /// steps of its non-zero diagonals, then the rotate-and-sum steps. O(span·D).
+    public static func rotationSteps(diagonals: MatrixDiagonals, babySteps planBabySteps: Int) -> [Int] {
+        let g = min(planBabySteps, diagonals.span)
+        var steps = Set<Int>()
+        for (i, diagonal) in diagonals.diagonals.enumerated() where diagonal != nil {
+            if i % g != 0 { steps.insert(i % g) }
+            if i >= g { steps.insert(i / g * g) }
+        }
+        var s = diagonals.span
+        while s < diagonals.blockSize { steps.insert(s); s <<= 1 }
+        return steps.sorted()
+    }
+
+    /// Pre-encodes the layer (`weights` row-major `rows × columns`, one bias per row) for
+    /// inputs at `level` and `scale` in a context whose slot count is a multiple of
+    /// `blockSize`. Cost: one encoding (special FFT + (ℓ+1) NTTs) per non-zero diagonal.
+    /// - Throws: `EncryptedMLError.invalidOperand` for inconsistent shapes, `.levelExhausted`
+    ///   at level 0.
+    public init(context: CKKSContext, weights: [Double], rows: Int, columns: Int, bias: [Double],
+                blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double) throws {
+        guard rows > 0, columns > 0, weights.count == rows * columns, bias.count == rows else {
+            throw EncryptedMLError.invalidOperand(
+                "layer of \(rows)×\(columns) needs \(rows * columns) weights and \(rows) biases, got \(weights.count) and \(bias.count)")
+        }
+        guard d >= 2, d & (d - 1) == 0, rows <= d, columns <= d, context.slotCount % d == 0,
+              planBabySteps >= 1, planBabySteps <= d, d % planBabySteps == 0 else {
+            throw EncryptedMLError.invalidOperand(
+                "block size \(d) with \(planBabySteps) baby steps cannot hold a \(rows)×\(columns) layer in \(context.slotCount) slots; use a power-of-two block ≥ both widths dividing the slot count")
+        }
+        guard level >= 1, level <= context.maxLevel else {
+            throw EncryptedMLError.levelExhausted(
+                "a linear layer needs an input level in 1…\(context.maxLevel) to rescale, got \(level)")
+        }
+        guard weights.allSatisfy(\.isFinite), bias.allSatisfy(\.isFinite) else {
+            throw EncryptedMLError.invalidOperand("layer of \(rows)×\(columns) has a non-finite weight or bias")
+        }
+        let diagonals = MatrixDiagonals(weights: weights, rows: rows, columns: columns, blockSize: d)
+        let span = diagonals.span
+        let g = min(planBabySteps, span)
+        self.rows = rows
+        self.columns = columns
+        self.blockSize = d
+        self.span = span
+        self.babySteps = g
+        self.inputLevel = level
+        self.scale = scale
+        self.rotations = Self.rotationSteps(diagonals: diagonals, babySteps: planBabySteps)
+        let slots = context.slotCount
+        let primeScale = Double(context.ciphertextModuli[level].value)
+        func replicated(_ block: [Double], shift: Int) -> [Double] {
+            // value at slot s = block[(s − shift) mod D]: the block rotated right by `shift`
+            (0..<slots).map { s in block[(((s - shift) % d) + d) % d] }
+        }
+        var blocks: [GiantBlock] = []
+        for j in 0..<(span / g) {
+            var babies: [Int] = []
+            var plaintexts: [CKKSPlaintext] = []
+            for k in 0..<g {
+                guard let diagonal = diagonals.diagonals[j * g + k] else { continue }
+                babies.append(k)
+                plaintexts.append(try context.encode(replicated(diagonal, shift: j * g), level: level, scale: primeScale))
+            }
+            if !babies.isEmpty { blocks.append(GiantBlock(giant: j * g, babies: babies, plaintexts: plaintexts)) }
+        }
+        self.blocks = blocks
+        var steps: [Int] = []
+        var s = span
+        while s < d { steps.append(s); s <<= 1 }
+        sumSteps = steps
+        if span == 1 {
+            self.bias = nil
+            scalarBias = bias[0]
+        } else {
+            let pattern = (0..<d).map { s in s % span < rows ? bias[s % span] : 0 }
+            self.bias = try context.encode(replicated(pattern, shift: 0), level: level - 1, scale: scale)
+            scalarBias = 0
+        }
+    }
+
+    /// Number of rotations one `apply` performs (hoisted baby steps included).
+    public var rotationCount: Int { rotations.count }
+
+    /// `W·x + b` for `x` at `inputLevel` (a higher level is dropped first) and `scale`:
+    /// the result is at `inputLevel − 1` with exactly the same scale, output r in slot r.
+    /// - Throws: `.levelExhausted` for an input below `inputLevel`, `.invalidOperand` for a
+    ///   different scale, `.missingRotationKey` when the keys lack a rotation of `rotations`.
+    public func apply(_ input: CKKSCiphertext, context: CKKSContext,
+                      evaluationKeys keys: CKKSEvaluationKeys) throws -> CKKSCiphertext {
+        try context.check(input, "linear layer")
+        guard input.level >= inputLevel else {
+            throw EncryptedMLError.levelExhausted(
+                "linear layer expects its input at level \(inputLevel), got level \(input.level); the ciphertext does not follow the model's plan")
+        }
+        guard CKKSContext.scalesMatch(input.scale, scale) else {
+            throw EncryptedMLError.invalidOperand(
+                "linear layer expects input scale 2^\(String(format: "%.3f", log2(scale))), got 2^\(String(format: "%.3f", log2(input.scale))); encrypt at the plan's scale")
+        }
+        var x = input
+        try context.dropLevelInPlace(&x, to: inputLevel)
+        let babySet = Set(blocks.flatMap(\.babies)).subtracting([0]).sorted()
+        var byStep = [0: x]
+        if !babySet.isEmpty {
+            for (k, ct) in zip(babySet, try context.rotateHoisted(x, by: babySet, evaluationKeys: keys)) { byStep[k] = ct }
+        }
+        let productScale = scale * Double(context.ciphertextModuli[inputLevel].value)
+        var result: CKKSCiphertext?
+        for block in blocks {
+            var inner = multiplyAccumulate(block, byStep, context: context, scale: productScale)
+            if block.giant != 0 {
+                inner = try context.rotate(inner, by: block.giant, evaluationKeys: keys)
+            }
+            if result == nil { result = inner } else { try context.addInPlace(&result!, inner) }
+        }
+        var y: CKKSCiphertext
+        if let result {
+            y = result
+        } else {  // an all-zero matrix
+            y = try context.multiply(x, byInteger: 0)
+            y.scale = productScale
+        }
+        try context.rescaleInPlace(&y)
+        y.scale = scale
+        for s in sumSteps {
+            try context.addInPlace(&y, context.rotate(y, by: s, evaluationKeys: keys))
+        }
+        if let bias { try context.addInPlace(&y, bias) } else { try context.addInPlace(&y, scalarBias) }
+        return y
+    }
+
+    /// `Σ_k rot(x, k) ⊙ pt_k` for one giant block, without rescale (scale `productScale`).
+    @usableFromInline
+    func multiplyAccumulate(_ block: GiantBlock, _ rotated: [Int: CKKSCiphertext], context: CKKSContext,
+                            scale productScale: Double) -> CKKSCiphertext {
+        let n = context.degree
+        let limbs = inputLevel + 1
+        let inputs = block.babies.map { rotated[$0]! }
+        func component(_ first: Bool) -> RNSPolynomial<Evaluation> {
+            RNSPolynomial<Evaluation>(degree: n, limbCount: limbs) { out in
+                let polys = inputs.map { first ? $0.c0 : $0.c1 }
+                withPointers(polys.map(\.data)) { a in
+                    withPointers(block.plaintexts.map(\.poly.data)) { b in
+                        var aLimb = [UnsafePointer<UInt64>](repeating: a[0], count: a.count)
+                        var bLimb = [UnsafePointer<UInt64>](repeating: b[0], count: b.count)
+                        for i in 0..<limbs {
+                            for t in 0..<a.count {
+                                aLimb[t] = a[t] + i * n
+                                bLimb[t] = b[t] + i * n
+                            }
+                            aLimb.withUnsafeBufferPointer { ap in
+                                bLimb.withUnsafeBufferPointer { bp in
+                                    LinearKernels.dotProduct(out + i * n, ap, bp, count: n,
+                                                             modulus: context.ciphertextModuli[i])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return CKKSCiphertext(c0: component(true), c1: component(false), scale: productScale,
+                              contextFingerprint: context.fingerprint)
+    }
+}
+
+/// Calls `body` with stable base pointers of every array (nested `withUnsafeBufferPointer`).
+@usableFromInline
+func withPointers<R>(_ arrays: [[UInt64]], _ body: ([UnsafePointer<UInt64>]) throws -> R) rethrows -> R {
+    func recurse(_ index: Int, _ acc: inout [UnsafePointer<UInt64>]) throws -> R {
+        if index == arrays.count { return try body(acc) }
+        return try arrays[index].withUnsafeBufferPointer { buffer in
+            acc.append(buffer.baseAddress!)
+            defer { acc.removeLast() }
+            return try recurse(index + 1, &acc)
+        }
+    }
+    var acc: [UnsafePointer<UInt64>] = []
+    acc.reserveCapacity(arrays.count)
+    return try recurse(0, &acc)
+}

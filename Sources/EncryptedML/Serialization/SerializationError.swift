@@ -1,0 +1,54 @@
+/// Why an `ENCML` binary file (key or ciphertexts) was refused or could not be written.
+/// Every case names the file, what is wrong and how to fix it, in one line.
+public enum SerializationError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The file ends before a field it must contain.
+    case truncated(file: String, field: String, needed: Int, available: Int)
+    /// The file does not start with the `ENCML` magic bytes.
+    case notAnEncMLFile(file: String)
+    /// The file holds another kind of object (e.g. a ciphertext where a key was expected).
+    case wrongKind(file: String, expected: EncMLFileKind, found: String)
+    /// A ciphertext file holding a query where a result is needed, or the reverse.
+    case wrongRole(file: String, found: String, expected: String, hint: String)
+    /// The format version is not one this build reads.
+    case unsupportedVersion(file: String, found: Int, supported: Int)
+    /// The file was made for other CKKS parameters (ring degree or primes).
+    case mismatchedParameters(file: String, detail: String, fix: String)
+    /// The file was made for another model (same parameters, other weights).
+    case mismatchedModel(file: String, found: String, expected: String, fix: String)
+    /// A header or body field holds a value that is out of range or inconsistent.
+    case invalidField(file: String, field: String, reason: String)
+    /// A residue is not reduced modulo its prime (corruption or tampering).
+    case residueOutOfRange(file: String, field: String, limb: Int, index: Int, modulus: UInt64)
+    /// Bytes remain after the last field.
+    case trailingBytes(file: String, count: Int)
+    /// The file could not be read or written.
+    case io(file: String, reason: String)
+
+    /// One-line description for users and the CLI.
+    public var description: String {
+        switch self {
+        case let .truncated(file, field, needed, available):
+            return "\(file): truncated at \(field) (needs \(needed) more bytes, \(available) left); the file is incomplete: copy or write it again"
+        case let .notAnEncMLFile(file):
+            return "\(file): not an encml key or ciphertext file (missing ENCML magic bytes); pass the file written by encml keygen/encrypt/infer"
+        case let .wrongKind(file, expected, found):
+            return "\(file): holds \(found), but \(expected.article) \(expected) was expected; check the order of the file options"
+        case let .wrongRole(file, found, expected, hint):
+            return "\(file): holds \(found), but \(expected) is needed here; \(hint)"
+        case let .unsupportedVersion(file, found, supported):
+            return "\(file): format version \(found) is not supported (this encml reads version \(supported)); re-create the file with this encml"
+        case let .mismatchedParameters(file, detail, fix):
+            return "\(file): made for other CKKS parameters (\(detail)); \(fix)"
+        case let .mismatchedModel(file, found, expected, fix):
+            return "\(file): made for another model (weights fingerprint \(found), this model is \(expected)); \(fix)"
+        case let .invalidField(file, field, reason):
+            return "\(file): invalid \(field): \(reason); the file is corrupt or was tampered with: re-create it"
+        case let .residueOutOfRange(file, field, limb, index, modulus):
+            return "\(file): \(field) residue \(index) of limb \(limb) is not below its prime \(modulus); the file is corrupt or was tampered with: re-create it"
+        case let .trailingBytes(file, count):
+            return "\(file): \(count) unexpected bytes after the end of the data; the file is corrupt or two files were concatenated: re-create it"
+        case let .io(file, reason):
+            return "\(file): \(reason)"
+        }
+    }
+}
