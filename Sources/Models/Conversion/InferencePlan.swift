@@ -78,8 +78,7 @@ public struct InferencePlan: Codable, Sendable, Equatable {
         let shapes = layers.map { (outputs: $0.outputCount, inputs: $0.inputCount) }
         let block = SingleQueryPacking.blockSize(forWidths: shapes.flatMap { [$0.outputs, $0.inputs] })
         let parameters = try ParameterChoice.choose(depth: depth, precisionBits: precisionBits,
-                                                    outputMagnitude: outputMagnitude, minimumSlots: block,
-                                                    inputGainBits: ParameterChoice.inputGainBits(of: layers[0]))
+                                                    outputMagnitude: outputMagnitude, minimumSlots: block)
         var level = depth
         let steps = stepsWithoutLevels.map { op, layer, degree, stepDepth in
             defer { level -= stepDepth }
