@@ -38,11 +38,14 @@ import Testing
 }
 
 @Test func classicSetIsChosenForShallowPlans() throws {
-    let p = try ParameterChoice.choose(depth: 2, precisionBits: 20, outputMagnitude: 10, minimumSlots: 32)
+    // SEAL's classic 60+40+40 (+60) set: 17 bits of precision at N = 8192.
+    let p = try ParameterChoice.choose(depth: 2, precisionBits: 17, outputMagnitude: 10, minimumSlots: 32)
     #expect(p.polyDegree == 8192)
     #expect(p.ciphertextModulusBits == [60, 40, 40])
     #expect(p.specialModulusBits == [60])
     #expect(p.logQP == 200)
+    let twenty = try ParameterChoice.choose(depth: 2, precisionBits: 20, outputMagnitude: 10, minimumSlots: 32)
+    #expect(twenty.scaleBits == 43 && twenty.polyDegree == 8192 && twenty.logQP == 206)
 }
 
 @Test func impossiblePlansAreRefusedWithTheReason() {
