@@ -21,7 +21,7 @@ public enum OutputLink: String, Codable, Sendable {
 /// Logistic regression and MLPs share one representation: standardization,
 /// a chain of dense layers with an activation between consecutive layers, and
 /// an output link. `activations.count == layers.count - 1`.
-public struct TrainedModel: Codable, Sendable, Equatable {
+public struct TrainedModel: Codable, Sendable, Equatable, JSONDocument {
     /// Format identifier written into every file.
     public static let formatName = "encml.model"
     /// The format version this build writes and reads.
@@ -181,17 +181,5 @@ public struct TrainedModel: Codable, Sendable, Equatable {
         }
         try model.validate()
         return model
-    }
-
-    /// Pretty-printed JSON with sorted keys.
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
-
-    /// Writes the model as JSON to `path`.
-    public func save(to path: String) throws {
-        try encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 }

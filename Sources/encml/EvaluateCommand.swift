@@ -7,11 +7,15 @@ import Plaintext
 struct EvaluateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "evaluate",
-        abstract: "Measure a trained model's accuracy on a labelled CSV file.",
-        discussion: "Columns are matched by name; extra columns are ignored. Labels must be classes of the model."
+        abstract: "Measure a trained or converted model's accuracy on a labelled CSV file.",
+        discussion: """
+            Columns are matched by name; extra columns are ignored. Labels must be classes of the model. \
+            A converted model (MODEL.he.json) is evaluated in plaintext with its polynomial activations, \
+            which is what encrypted inference computes.
+            """
     )
 
-    @Option(help: "Model file written by `encml train`.")
+    @Option(help: "Model file written by `encml train` (MODEL.json) or `encml convert` (MODEL.he.json).")
     var model: String
 
     @Option(help: "Test data (CSV with the model's feature columns and target column).")
@@ -29,15 +33,16 @@ struct EvaluateCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let trained = try TrainedModel.load(from: model)
-            let dataset = try Dataset.load(csv: data, for: trained)
+            let loaded = try ModelFile.load(from: model)
+            let dataset = try Dataset(table: CSVReader.read(path: data), featureNames: loaded.featureNames,
+                                      targetName: loaded.targetName, classLabels: loaded.classLabels)
             var predictions: [String] = []
             predictions.reserveCapacity(dataset.count)
             var correct = 0
             for i in 0..<dataset.count {
-                let k = trained.predictClass(raw: dataset.row(i))
+                let k = loaded.predictClass(raw: dataset.row(i))
                 if k == dataset.labels[i] { correct += 1 }
-                predictions.append(trained.classLabels[k])
+                predictions.append(loaded.classLabels[k])
             }
             let accuracy = Double(correct) / Double(dataset.count)
             if json {
@@ -46,7 +51,7 @@ struct EvaluateCommand: ParsableCommand {
                 let report = Report(accuracy: accuracy, n: dataset.count, predictions: predictions)
                 print(String(decoding: try encoder.encode(report), as: UTF8.self))
             } else {
-                print("accuracy \(String(format: "%.4f", accuracy)) (\(correct)/\(dataset.count)) of \(trained.kind.rawValue) \(model) on \(data)")
+                print("accuracy \(String(format: "%.4f", accuracy)) (\(correct)/\(dataset.count)) of \(loaded.kindDescription) \(model) on \(data)")
             }
         }
     }

@@ -190,3 +190,24 @@ private func badConversionInputExitsNonZeroWithOneClearLine(_ bad: BadConvert) t
     #expect(again.status != 0)
     #expect(again.errorLines.count == 1 && again.errorLines[0].contains("encml.he-model"))
 }
+
+/// The `encml evaluate --json` object.
+private struct EvaluateReport: Decodable {
+    var accuracy: Double
+    var n: Int
+    var predictions: [String]
+}
+
+@Test func evaluateOnAConvertedModelRunsThePolynomialModel() throws {
+    let t = try trainModel("iris", ["--model", "mlp", "--hidden", "32", "--activation", "relu"])
+    defer { try? FileManager.default.removeItem(at: t.dir) }
+    // A deliberately coarse relu (degree 3) so that the polynomial model is not the original.
+    let (report, converted) = try convert(t, ["--degree", "3"])
+    let onCalibration = try CLI.run(["evaluate", "--model", converted, "--data", t.train, "--json"])
+    #expect(onCalibration.status == 0, "\(onCalibration.stderr)")
+    let polynomial = try JSONDecoder().decode(EvaluateReport.self, from: Data(onCalibration.stdout.utf8))
+    #expect(abs(polynomial.accuracy - (try #require(report.polynomial_accuracy))) < 1e-12)
+
+    let text = try CLI.run(["evaluate", "--model", converted, "--data", t.test])
+    #expect(text.status == 0 && text.stdout.contains("converted mlp (polynomial)"), "\(text.stderr)")
+}

@@ -17,3 +17,21 @@ extension CKKSContext {
         try self.init(parameters: CKKSParameters(plan: model.plan.parameters))
     }
 }
+
+extension EncryptedModel {
+    /// Validates the model for the runtime and returns the context to run it in: `context` when
+    /// it has the model's parameters, a new one when it is nil. Shared by the client and the
+    /// server so that both refuse a foreign context the same way.
+    /// - Throws: `ModelError.invalid` for an inconsistent model; `EncryptedMLError.mismatchedContext`
+    ///   for a context built for other parameters.
+    func runtimeContext(_ context: CKKSContext?) throws -> CKKSContext {
+        try validate()
+        let context = try context ?? CKKSContext(model: self)
+        guard context.parameters == (try CKKSParameters(plan: plan.parameters)) else {
+            throw EncryptedMLError.mismatchedContext(
+                "the context's parameters \(context.parameters) are not the model's; build it with CKKSContext(model:)")
+        }
+        try validateForRuntime(context: context)
+        return context
+    }
+}

@@ -15,13 +15,7 @@ public struct InferenceClient: Sendable {
     /// A client for `model` (validated), building its context unless one is given.
     /// - Throws: `ModelError.invalid` for an inconsistent model, `EncryptedMLError` for bad parameters.
     public init(model: EncryptedModel, context: CKKSContext? = nil) throws {
-        try model.validate()
-        let context = try context ?? CKKSContext(model: model)
-        guard context.parameters == (try CKKSParameters(plan: model.plan.parameters)) else {
-            throw EncryptedMLError.mismatchedContext(
-                "the context's parameters \(context.parameters) are not the model's; build it with CKKSContext(model:)")
-        }
-        try model.validateForRuntime(context: context)
+        let context = try model.runtimeContext(context)
         self.model = model
         self.context = context
     }

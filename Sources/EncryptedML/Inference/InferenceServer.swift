@@ -26,13 +26,7 @@ public final class InferenceServer: Sendable {
     ///   parameters or shapes the runtime cannot use.
     public init(model: EncryptedModel, context: CKKSContext? = nil,
                 modes: Set<PackingMode> = Set(PackingMode.allCases)) throws {
-        try model.validate()
-        let context = try context ?? CKKSContext(model: model)
-        guard context.parameters == (try CKKSParameters(plan: model.plan.parameters)) else {
-            throw EncryptedMLError.mismatchedContext(
-                "the context's parameters \(context.parameters) are not the model's; build it with CKKSContext(model:)")
-        }
-        try model.validateForRuntime(context: context)
+        let context = try model.runtimeContext(context)
         self.model = model
         self.context = context
         let scale = context.defaultScale

@@ -96,16 +96,4 @@ extension EncryptedModel {
         }
         return model
     }
-
-    /// Pretty-printed JSON with sorted keys.
-    public func encoded() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        return try encoder.encode(self)
-    }
-
-    /// Writes the model as JSON to `path` (atomically).
-    public func save(to path: String) throws {
-        try encoded().write(to: URL(fileURLWithPath: path), options: .atomic)
-    }
 }

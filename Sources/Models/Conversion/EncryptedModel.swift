@@ -19,7 +19,7 @@ public enum OutputDecoding: String, Codable, Sendable {
 /// layer before it, so the runtime evaluates `activations[k].series` directly on layer
 /// k's output. `weightsFingerprint` (FNV-1a, see `WeightFingerprint`) covers every
 /// number the server computes with and is checked on load.
-public struct EncryptedModel: Codable, Sendable, Equatable {
+public struct EncryptedModel: Codable, Sendable, Equatable, JSONDocument {
     /// Format identifier written into every file.
     public static let formatName = "encml.he-model"
     /// The format version this build writes and reads.
