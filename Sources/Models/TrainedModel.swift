@@ -154,31 +154,15 @@ public struct TrainedModel: Codable, Sendable, Equatable, JSONDocument {
 
     // MARK: - Files
 
-    /// Reads and validates a model file. Throws `ModelError` naming the file on any problem.
+    /// Reads and validates a model file (at most 512 MiB). Throws `ModelError` naming the file on any problem.
     public static func load(from path: String) throws -> TrainedModel {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw ModelError.malformed(file: path, reason: "cannot read file")
-        }
-        return try decode(data, file: path)
+        try decode(JSONDocumentReader.read(path: path), file: path)
     }
 
     /// Decodes and validates model JSON; `file` names the source in errors.
     public static func decode(_ data: Data, file: String) throws -> TrainedModel {
-        struct Header: Decodable { var format: String?; var version: Int? }
-        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
-            throw ModelError.malformed(file: file, reason: "not a JSON object")
-        }
-        guard header.format == formatName else {
-            throw ModelError.malformed(file: file, reason: "format is \"\(header.format ?? "missing")\", expected \"\(formatName)\"")
-        }
-        guard header.version == currentVersion else {
-            throw ModelError.unsupportedVersion(file: file, found: header.version ?? 0, supported: currentVersion)
-        }
-        let model: TrainedModel
-        do { model = try JSONDecoder().decode(TrainedModel.self, from: data) } catch {
-            throw ModelError.malformed(file: file, reason: "\(error)")
-        }
+        let model = try JSONDocumentReader.decode(TrainedModel.self, from: data, file: file,
+                                                  format: formatName, version: currentVersion)
         try model.validate()
         return model
     }

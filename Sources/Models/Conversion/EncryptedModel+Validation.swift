@@ -57,40 +57,18 @@ extension EncryptedModel {
     // MARK: - Files
 
     /// Largest `MODEL.he.json` accepted (bytes), checked before reading.
-    public static let maxFileBytes = 512 << 20
+    public static let maxFileBytes = JSONDocumentReader.maxFileBytes
 
     /// Reads and validates `MODEL.he.json`. Throws `ModelError` naming the file.
     public static func load(from path: String) throws -> EncryptedModel {
-        let url = URL(fileURLWithPath: path)
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        guard let size else { throw ModelError.malformed(file: path, reason: "cannot read file") }
-        guard size <= maxFileBytes else {
-            throw ModelError.malformed(file: path, reason: "file is \(size) bytes, above the \(maxFileBytes)-byte limit")
-        }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw ModelError.malformed(file: path, reason: "cannot read file")
-        }
-        return try decode(data, file: path)
+        try decode(JSONDocumentReader.read(path: path), file: path)
     }
 
     /// Decodes and validates converted-model JSON; `file` names the source in errors.
     public static func decode(_ data: Data, file: String) throws -> EncryptedModel {
-        struct Header: Decodable { var format: String?; var version: Int? }
-        guard let header = try? JSONDecoder().decode(Header.self, from: data) else {
-            throw ModelError.malformed(file: file, reason: "not a JSON object")
-        }
-        guard header.format == formatName else {
-            let hint = header.format == TrainedModel.formatName ? " (this is a trained model: run `encml convert` on it first)" : ""
-            throw ModelError.malformed(file: file, reason: "format is \"\(header.format ?? "missing")\", expected \"\(formatName)\"\(hint)")
-        }
-        guard header.version == currentVersion else {
-            throw ModelError.unsupportedVersion(file: file, found: header.version ?? 0, supported: currentVersion)
-        }
-        let model: EncryptedModel
-        do { model = try JSONDecoder().decode(EncryptedModel.self, from: data) } catch {
-            throw ModelError.malformed(file: file, reason: "\(error)")
-        }
+        let model = try JSONDocumentReader.decode(
+            EncryptedModel.self, from: data, file: file, format: formatName, version: currentVersion,
+            hint: { $0 == TrainedModel.formatName ? " (this is a trained model: run `encml convert` on it first)" : "" })
         do { try model.validate() } catch let ModelError.invalid(reason) {
             throw ModelError.malformed(file: file, reason: reason)
         }

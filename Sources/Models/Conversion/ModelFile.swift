@@ -14,15 +14,7 @@ public enum ModelFile: Sendable {
 
     /// Reads and validates either kind of file. Throws `ModelError` naming the file.
     public static func load(from path: String) throws -> ModelFile {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        guard let size else { throw ModelError.malformed(file: path, reason: "cannot read file") }
-        guard size <= EncryptedModel.maxFileBytes else {
-            throw ModelError.malformed(file: path, reason: "file is \(size) bytes, above the \(EncryptedModel.maxFileBytes)-byte limit")
-        }
-        guard let data = try? Data(contentsOf: URL(fileURLWithPath: path)) else {
-            throw ModelError.malformed(file: path, reason: "cannot read file")
-        }
-        return try decode(data, file: path)
+        try decode(JSONDocumentReader.read(path: path), file: path)
     }
 
     /// Decodes either kind from JSON; `file` names the source in errors.
