@@ -6,7 +6,7 @@ import PackageDescription
 
 let package = Package(
     name: "EncryptedML",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],  // UInt128 (CKKS CRT decoding) and Synchronization.Mutex need macOS 15
     products: [
         .library(name: "EncryptedML", targets: ["EncryptedML"]),
         .library(name: "Models", targets: ["Models"]),
@@ -59,9 +59,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "ModelsTests", dependencies: ["Models"]),
-        .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML", "Models", "Plaintext"]),
-        .testTarget(name: "PlaintextTests", dependencies: ["Plaintext", "Models"]),
+        // Shared by the test targets: seeded RNG, the bundled data's paths, precision in bits.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
+        .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML", "Models", "Plaintext", "TestSupport"]),
+        .testTarget(name: "PlaintextTests", dependencies: ["Plaintext", "Models", "TestSupport"]),
         .testTarget(name: "encmlTests", dependencies: ["encml"]),  // runs the built binary as a subprocess
         .testTarget(
             name: "EncryptedMLServiceTests",

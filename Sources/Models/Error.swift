@@ -1,5 +1,7 @@
+import Foundation
+
 /// Errors raised by the Models module: reading, validating and running model files.
-public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
+public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable, LocalizedError {
     /// The model file is not valid JSON of the expected shape.
     case malformed(file: String, reason: String)
     /// The model file's format or version is not one this build reads.
@@ -25,7 +27,7 @@ public enum ModelError: Error, CustomStringConvertible, Equatable, Sendable {
 
 /// Errors raised while converting a trained model to its encrypted-inference form
 /// (calibration, polynomial approximation, planning, parameter choice).
-public enum ConversionError: Error, CustomStringConvertible, Equatable, Sendable {
+public enum ConversionError: Error, CustomStringConvertible, Equatable, Sendable, LocalizedError {
     /// An approximation interval is empty or not finite.
     case invalidInterval(context: String, lower: Double, upper: Double)
     /// A fixed polynomial degree outside the supported range.
@@ -57,4 +59,14 @@ public enum ConversionError: Error, CustomStringConvertible, Equatable, Sendable
             return "\(option): \(reason)"
         }
     }
+}
+
+extension ModelError {
+    /// The one-line description (`LocalizedError`).
+    public var errorDescription: String? { description }
+}
+
+extension ConversionError {
+    /// The one-line description (`LocalizedError`).
+    public var errorDescription: String? { description }
 }

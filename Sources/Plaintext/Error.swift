@@ -1,9 +1,11 @@
+import Foundation
+
 /// Errors raised by the Plaintext module: reading CSV data sets and training.
 ///
 /// Every message says what is wrong, where (file, 1-based row counting the header
 /// as row 1, column name) and how to fix it, on one line, so the CLI can print it
 /// to stderr as is.
-public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
+public enum DataError: Error, CustomStringConvertible, Equatable, Sendable, LocalizedError {
     /// The file could not be opened or read.
     case unreadable(file: String)
     /// The file has no bytes (or only whitespace).
@@ -82,4 +84,9 @@ public enum DataError: Error, CustomStringConvertible, Equatable, Sendable {
     static func list(_ items: [String]) -> String {
         items.count > 12 ? items.prefix(12).joined(separator: ", ") + ", …" : items.joined(separator: ", ")
     }
+}
+
+extension DataError {
+    /// The one-line description (`LocalizedError`).
+    public var errorDescription: String? { description }
 }

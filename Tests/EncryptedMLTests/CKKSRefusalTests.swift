@@ -13,8 +13,9 @@ import Testing
             _ = try CKKSParameters(polyDegree: 4096, ciphertextModulusBits: [60, 40], specialModulusBits: [60], scaleBits: 40)
             Issue.record("an insecure set was accepted")
         } catch let error as EncryptedMLError {
-            guard case .insecureParameters(let message) = error else { Issue.record("wrong error \(error)"); return }
-            #expect(message.contains("160") && message.contains("109"))
+            guard case .insecureParameters(4096, 160, 109) = error else { Issue.record("wrong error \(error)"); return }
+            #expect(error.description.contains("160") && error.description.contains("109"))
+            #expect(error.localizedDescription == error.description)
         }
         let unchecked = try CKKSParameters(polyDegree: 4096, ciphertextModulusBits: [60, 40], specialModulusBits: [60],
                                            scaleBits: 40, security: .insecureUnchecked)
@@ -55,8 +56,13 @@ import Testing
         do {
             _ = try f.context.rotate(ct, by: 7, evaluationKeys: f.keys)
             Issue.record("rotation without a key succeeded")
-        } catch EncryptedMLError.missingRotationKey(let message) {
-            #expect(message.contains("rotate by 7") && message.contains("generateEvaluationKeys"))
+        } catch let error as EncryptedMLError {
+            guard case .missingRotationKey(step: 7, let element, let available) = error else {
+                Issue.record("wrong error \(error)"); return
+            }
+            #expect(element == GaloisPermutation.rotationElement(steps: 7, degree: 8192))
+            #expect(available == f.keys.rotationSteps)
+            #expect(error.description.contains("rotate by 7") && error.description.contains("generateEvaluationKeys"))
         }
         #expect(throws: EncryptedMLError.self) { try f.context.rotateHoisted(ct, by: [1, 7], evaluationKeys: f.keys) }
         let noConjugation = try f.context.generateEvaluationKeys(secretKey: f.secretKey, rotations: [1])

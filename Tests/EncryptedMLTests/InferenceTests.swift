@@ -4,12 +4,9 @@ import Models
 import Plaintext
 import Testing
 
-/// Paths of the bundled CSVs, relative to this file.
+/// The bundled CSVs (paths from the shared `TestData`).
 enum InferenceData {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    static func csv(_ name: String) -> String { root.appendingPathComponent("notebooks-data/\(name).csv").path }
+    static func csv(_ name: String) -> String { TestData.csv(name) }
 
     /// The 70/30 stratified split (seed 42) used across the project.
     static func split(_ name: String) throws -> (train: Dataset, test: Dataset) {

@@ -24,7 +24,7 @@ func chebyshevEvaluationMatchesClenshawAtExactLevelAndScale(_ degree: Int) throw
     let x = randomVector(ctx.slotCount, seed: 3)
     let ct = try ctx.encrypt(x, secretKey: f.secretKey)
     let start = ctx.maxLevel
-    let y = try ctx.evaluate(series, on: ct, evaluationKeys: f.keys)
+    let y = try ChebyshevEvaluator(series).apply(ct, context: ctx, evaluationKeys: f.keys)
     #expect(start - y.level == depth)
     #expect(y.scale == ctx.defaultScale)
     let bits = precisionBits(try ctx.decrypt(y, secretKey: f.secretKey), x.map(series.evaluate))
@@ -40,7 +40,7 @@ func chebyshevEvaluationLandsOnAnyTargetScale() throws {
     let x = randomVector(ctx.slotCount, seed: 4)
     let ct = try ctx.encrypt(x, secretKey: f.secretKey)
     let target = 0x1p38 * 1.2345
-    let y = try ctx.evaluate(series, on: ct, evaluationKeys: f.keys, outputScale: target)
+    let y = try ChebyshevEvaluator(series).apply(ct, context: ctx, evaluationKeys: f.keys, outputScale: target)
     #expect(y.scale == target)
     #expect(y.level == ctx.maxLevel - 4)
     #expect(precisionBits(try ctx.decrypt(y, secretKey: f.secretKey), x.map(series.evaluate)) > 18)
@@ -52,6 +52,6 @@ func chebyshevEvaluationRefusesTooFewLevels() throws {
     let ctx = f.context
     let ct = try ctx.dropLevel(ctx.encrypt([0.5], secretKey: f.secretKey), to: 2)
     #expect(throws: EncryptedMLError.self) {
-        try ctx.evaluate(randomSeries(degree: 8, seed: 1), on: ct, evaluationKeys: f.keys)
+        try ChebyshevEvaluator(randomSeries(degree: 8, seed: 1)).apply(ct, context: ctx, evaluationKeys: f.keys)
     }
 }

@@ -1,30 +1,7 @@
 import EncryptedML
 import Foundation
-
-/// Precision in bits: `−log2(max |actual − expected|)` over the compared slots.
-func precisionBits(_ actual: [Double], _ expected: [Double]) -> Double {
-    var worst = 0.0
-    for (a, e) in zip(actual, expected) { worst = max(worst, abs(a - e)) }
-    return worst == 0 ? 64 : -log2(worst)
-}
-
-/// Deterministic random vectors for reproducible tests (SplitMix64).
-struct TestRNG: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-}
-
-func randomVector(_ count: Int, seed: UInt64, range: ClosedRange<Double> = -1...1) -> [Double] {
-    var rng = TestRNG(seed: seed)
-    return (0..<count).map { _ in Double.random(in: range, using: &rng) }
-}
+import Synchronization
+@_exported import TestSupport
 
 /// One shared keyed context per parameter set, so the suite builds keys once.
 final class Fixture: Sendable {
@@ -53,4 +30,20 @@ final class Fixture: Sendable {
         try! CKKSParameters(polyDegree: 4096, ciphertextModulusBits: [50, 40, 40, 40, 40],
                             specialModulusBits: [50, 50], scaleBits: 40, security: .insecureUnchecked),
         rotations: [1, 3, -2])
+
+    /// The names of the 128-bit presets, for table-driven tests (Lattigo runs every test over
+    /// every parameter literal).
+    static let presetNames = CKKSParameters.presets.keys.sorted()
+
+    private static let presetCache = Mutex<[String: Fixture]>([:])
+
+    /// The keyed context of preset `name` (rotation keys 1 and −3, conjugation), built once.
+    static func preset(_ name: String) -> Fixture {
+        presetCache.withLock { cache in
+            if let fixture = cache[name] { return fixture }
+            let fixture = name == "n8192Depth2" ? n8192 : Fixture(CKKSParameters.presets[name]!, rotations: [1, -3])
+            cache[name] = fixture
+            return fixture
+        }
+    }
 }

@@ -1,26 +1,11 @@
 import Foundation
 import Models
-
-/// A small deterministic generator (SplitMix64) so synthetic models are reproducible.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-    mutating func gaussian() -> Double {
-        let u = Double.random(in: Double.ulpOfOne..<1, using: &self), v = Double.random(in: 0..<1, using: &self)
-        return (-2 * log(u)).squareRoot() * cos(2 * .pi * v)
-    }
-}
+@_exported import TestSupport
 
 enum Synthetic {
     /// A model with random weights on `widths` (input first), raw features with non-trivial means/scales.
     static func model(widths: [Int], activation: Activation, classes: Int, seed: UInt64) throws -> TrainedModel {
-        var rng = SplitMix(state: seed)
+        var rng = TestRNG(seed: seed)
         var layers: [DenseLayer] = []
         for l in 0..<(widths.count - 1) {
             let n = widths[l], m = widths[l + 1]
@@ -42,7 +27,7 @@ enum Synthetic {
     /// Raw rows drawn around the model's standardizer (so standardized features are ~N(0, 1)),
     /// labelled by the model itself.
     static func calibration(for model: TrainedModel, rows: Int, seed: UInt64) -> CalibrationSet {
-        var rng = SplitMix(state: seed)
+        var rng = TestRNG(seed: seed)
         let s = model.standardizer
         let data = (0..<rows).map { _ in (0..<model.featureCount).map { j in s.mean[j] + s.scale[j] * rng.gaussian() } }
         return CalibrationSet(rows: data, labels: data.map(model.predictClass), source: "synthetic")

@@ -1,14 +1,10 @@
 import Foundation
 import Plaintext
+import TestSupport
 
-/// Paths of the committed data sets, found relative to this file.
+/// The committed data sets (paths from the shared `TestData`).
 enum Fixtures {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    static func csv(_ name: String) -> String {
-        root.appendingPathComponent("notebooks-data/\(name).csv").path
-    }
+    static func csv(_ name: String) -> String { TestData.csv(name) }
 
     /// The 70/30 stratified split (seed 42) that Benchmarks/peers/sklearn_reference.py also uses.
     static func split(_ name: String) throws -> (train: Dataset, test: Dataset) {

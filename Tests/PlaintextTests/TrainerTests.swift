@@ -1,6 +1,7 @@
 import Foundation
 import Models
 import Plaintext
+import Synchronization
 import Testing
 
 /// The L2 logistic objective's gradient at the trained weights, in plain Double loops
@@ -72,11 +73,11 @@ func deeperNetworksTrain(_ hidden: [Int]) throws {
 
 @Test func progressIsReportedEveryEpochWithAFiniteLoss() throws {
     let (train, _) = try Fixtures.split("iris")
-    final class Box: @unchecked Sendable { var losses: [Double] = [] }
-    let box = Box()
+    let recorded = Mutex<[Double]>([])
     var options = TrainingOptions(kind: .mlp, hidden: [8], epochs: 12, seed: 1)
     options.earlyStopping = false
-    _ = try Trainer.train(train, options: options) { box.losses.append($0.loss) }
-    #expect(box.losses.count == 12 && box.losses.allSatisfy(\.isFinite))
-    #expect(box.losses.last! < box.losses.first!)
+    _ = try Trainer.train(train, options: options) { report in recorded.withLock { $0.append(report.loss) } }
+    let losses = recorded.withLock { $0 }
+    #expect(losses.count == 12 && losses.allSatisfy(\.isFinite))
+    #expect(losses.last! < losses.first!)
 }

@@ -160,12 +160,15 @@ public struct Modulus: Sendable, Hashable {
     @inlinable
     public func reduce(signed a: Int64) -> UInt64 {
         let m = a.magnitude % value
-        return a < 0 ? negate(m) : m
+        let mask = UInt64(bitPattern: a >> 63)
+        return (negate(m) & mask) | (m & ~mask)
     }
 
     /// Maps a residue to its centered representative in `(−q/2, q/2]`.
     @inlinable
     public func centered(_ a: UInt64) -> Int64 {
-        a > value >> 1 ? -Int64(value - a) : Int64(a)
+        // a − q when a > q/2, by a mask from the sign of ⌊q/2⌋ − a (no branch on a secret residue).
+        let mask = UInt64(bitPattern: Int64(bitPattern: (value >> 1) &- a) >> 63)
+        return Int64(bitPattern: a &- (value & mask))
     }
 }

@@ -62,6 +62,7 @@ extension CKKSContext {
         let level = p.limbCount - 1
         let last = ciphertextModuli[level]
         let half = last.value >> 1
+        let rescale = chain[level]
         var temp = [UInt64](repeating: 0, count: (1 + max(level, 1)) * n)
         p.data.withUnsafeMutableBufferPointer { buffer in
             temp.withUnsafeMutableBufferPointer { t in
@@ -80,8 +81,8 @@ extension CKKSContext {
                         work[k] = m.reduce(lastLimb[k]) &+ q &- halfModQi
                     }
                     qTables[i].forward(work)
-                    let w = rescaleInverse[level][i]
-                    let ws = rescaleInverseShoup[level][i]
+                    let w = rescale.rescaleInverse[i]
+                    let ws = rescale.rescaleInverseShoup[i]
                     let limb = buffer.baseAddress! + i * n
                     for k in 0..<n {
                         limb[k] = m.multiplyShoup(limb[k] &+ q &- work[k], w, ws)
@@ -94,15 +95,16 @@ extension CKKSContext {
 
     // MARK: - Alignment
 
-    /// Multiplies by the real constant `ratio` at scale `q_l` and rescales: the scale becomes
-    /// `scale·round(ratio·q_l)/q_l ≈ scale·ratio` (tracked exactly) and the level drops by one.
+    /// Brings the scale to `≈ scale·ratio` without changing the values: multiplies by the
+    /// integer `f = round(ratio·q_l)` taken as the constant 1 at scale f, then rescales, so the
+    /// scale becomes `scale·f/q_l` (tracked exactly) and the level drops by one.
     func adjustScale(_ ct: inout CKKSCiphertext, by ratio: Double) throws {
         guard ct.level >= 1 else {
             throw EncryptedMLError.levelExhausted(
                 "aligning scale \(ct.scale) needs a level, but the operand is at level 0; keep operand scales equal or use more primes")
         }
         let q = Double(ciphertextModuli[ct.level].value)
-        try multiplyByConstantInPlace(&ct, ratio, scale: q)
+        try multiplyByConstantInPlace(&ct, 1, scale: (ratio * q).rounded())
         try rescaleInPlace(&ct)
     }
 

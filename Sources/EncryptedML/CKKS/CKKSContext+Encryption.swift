@@ -12,7 +12,9 @@ extension CKKSContext {
         let ext = level + 1 + special
         let extModuli = (0..<ext).map { keyModuli[keyLimbIndex($0, level: level)] }
         let extTables = (0..<ext).map { keyTables[keyLimbIndex($0, level: level)] }
-        let u = smallPolynomial(Sampling.ternary(count: n), moduli: extModuli, tables: extTables)
+        let ternary = sampler.ternary()
+        let u = sampler.smallPolynomial(ternary, moduli: extModuli, tables: extTables)
+        secureZero(ternary)
         // x0 = b·u, x1 = a·u over the extended basis (Shoup products with the key's constants).
         func product(_ p: RNSPolynomial<Evaluation>, _ shoup: [UInt64]) -> RNSPolynomial<Evaluation> {
             var out = u
@@ -31,8 +33,12 @@ extension CKKSContext {
         }
         let x0 = product(publicKey.b, publicKey.bShoup)
         let x1 = product(publicKey.a, publicKey.aShoup)
-        var c0 = modDown(x0, level: level, noise: Sampling.gaussian(count: n), message: messageCoefficients)
-        let c1 = modDown(x1, level: level, noise: Sampling.gaussian(count: n), message: nil)
+        secureZero(u.data)
+        let e0 = sampler.gaussian(), e1 = sampler.gaussian()
+        var c0 = keySwitcher.modDown(x0, level: level, noise: e0, message: messageCoefficients)
+        let c1 = keySwitcher.modDown(x1, level: level, noise: e1, message: nil)
+        secureZero(e0)
+        secureZero(e1)
         if let messageEvaluation { c0.add(messageEvaluation, moduli: moduli(level: level)) }
         return CKKSCiphertext(c0: c0, c1: c1, scale: scale, contextFingerprint: fingerprint)
     }
@@ -44,9 +50,9 @@ extension CKKSContext {
     public func encrypt(_ values: [Double], publicKey: CKKSPublicKey) throws -> CKKSCiphertext {
         try checkKey(publicKey.contextFingerprint, "encrypt")
         let scale = defaultScale
-        let level = try resolveEncoding(count: values.count, level: nil, scale: scale)
+        let level = try encoder.resolveEncoding(count: values.count, level: nil, scale: scale)
         let message = try RNSPolynomial<Coefficient>(degree: degree, limbCount: level + 1) { out in
-            try writeEncodedCoefficients(real: values, imaginary: nil, scale: scale, level: level, to: out)
+            try encoder.writeEncodedCoefficients(real: values, imaginary: nil, scale: scale, level: level, to: out)
         }
         return encryptPublic(level: level, scale: scale, publicKey: publicKey, messageCoefficients: message,
                              messageEvaluation: nil)
@@ -67,11 +73,11 @@ extension CKKSContext {
     public func encrypt(_ values: [Double], secretKey: CKKSSecretKey) throws -> CKKSCiphertext {
         try checkKey(secretKey.contextFingerprint, "encrypt")
         let scale = defaultScale
-        let level = try resolveEncoding(count: values.count, level: nil, scale: scale)
-        let messagePlusError = try RNSPolynomial<Coefficient>(degree: degree, limbCount: level + 1) { out in
-            try writeEncodedCoefficients(real: values, imaginary: nil, scale: scale, level: level,
-                                         noise: Sampling.gaussian(count: degree), to: out)
-        }.forwardNTT(qTables)
+        let level = try encoder.resolveEncoding(count: values.count, level: nil, scale: scale)
+        let e = sampler.gaussian()
+        defer { secureZero(e) }
+        let messagePlusError = try encoder.encodePolynomial(real: values, imaginary: nil, level: level, scale: scale,
+                                                            noise: e)
         return try encryptSymmetric(messagePlusError, level: level, scale: scale, secretKey: secretKey)
     }
 
@@ -80,7 +86,9 @@ extension CKKSContext {
         try checkKey(secretKey.contextFingerprint, "encrypt")
         try check(plaintext, "encrypt")
         let moduli = self.moduli(level: plaintext.level)
-        var m = smallPolynomial(Sampling.gaussian(count: degree), moduli: moduli, tables: qTables)
+        let e = sampler.gaussian()
+        var m = sampler.smallPolynomial(e, moduli: moduli, tables: chain.tables)
+        secureZero(e)
         m.add(plaintext.poly, moduli: moduli)
         return try encryptSymmetric(m, level: plaintext.level, scale: plaintext.scale, secretKey: secretKey)
     }
@@ -88,12 +96,13 @@ extension CKKSContext {
     func encryptSymmetric(_ messagePlusError: RNSPolynomial<Evaluation>, level: Int, scale: Double,
                           secretKey: CKKSSecretKey) throws -> CKKSCiphertext {
         let moduli = self.moduli(level: level)
-        let seed = Sampling.freshSeed()
-        let a = try Sampling.uniform(seed: seed, domain: 0, moduli: moduli, degree: degree)
+        let seed = sampler.freshSeed()
+        let a = try sampler.uniform(seed: seed, domain: 0, moduli: moduli)
         var c0 = messagePlusError
         var product = a
         product.multiply(secretKey.poly, shoup: secretKey.shoup, moduli: moduli)
         c0.subtract(product, moduli: moduli)
+        secureZero(product.data)
         return CKKSCiphertext(c0: c0, c1: a, scale: scale, contextFingerprint: fingerprint, seed: seed)
     }
 
@@ -118,7 +127,7 @@ extension CKKSContext {
     /// - Throws: `.mismatchedContext` for a ciphertext or key of other parameters.
     public func decrypt(_ ciphertext: CKKSCiphertext, secretKey: CKKSSecretKey) throws -> [Double] {
         let m = try decryptPolynomial(ciphertext, secretKey: secretKey)
-        return decodeComplexParts(m, scale: ciphertext.scale).real
+        return encoder.decodeComplexParts(m, scale: ciphertext.scale).real
     }
 
     /// Decrypts and decodes the N/2 complex slot values.

@@ -1,9 +1,8 @@
 extension CKKSContext {
-    func galoisKey(_ element: Int, _ keys: CKKSEvaluationKeys, _ what: String) throws -> KeySwitchingKey {
+    func galoisKey(_ element: Int, _ keys: CKKSEvaluationKeys, step: Int?, _ what: String) throws -> KeySwitchingKey {
         try checkKey(keys.contextFingerprint, what)
         guard let key = keys.galois[element] else {
-            throw EncryptedMLError.missingRotationKey(
-                "\(what) needs the Galois key for element \(element), which the evaluation keys lack (they cover rotations \(keys.rotationSteps)); pass it to generateEvaluationKeys(secretKey:rotations:conjugation:)")
+            throw EncryptedMLError.missingRotationKey(step: step, galoisElement: element, available: keys.rotationSteps)
         }
         return key
     }
@@ -26,7 +25,7 @@ extension CKKSContext {
         try check(ct, "rotate")
         let element = GaloisPermutation.rotationElement(steps: steps, degree: degree)
         if element == 1 { return ct }
-        let key = try galoisKey(element, evaluationKeys, "rotate by \(steps)")
+        let key = try galoisKey(element, evaluationKeys, step: steps, "rotate by \(steps)")
         return applyGalois(ct, decomposition: decompose(ct.c1), element: element, key: key)
     }
 
@@ -40,7 +39,7 @@ extension CKKSContext {
     public func conjugate(_ ct: CKKSCiphertext, evaluationKeys: CKKSEvaluationKeys) throws -> CKKSCiphertext {
         try check(ct, "conjugate")
         let element = GaloisPermutation.conjugationElement(degree: degree)
-        let key = try galoisKey(element, evaluationKeys, "conjugate")
+        let key = try galoisKey(element, evaluationKeys, step: nil, "conjugate")
         return applyGalois(ct, decomposition: decompose(ct.c1), element: element, key: key)
     }
 
@@ -55,7 +54,7 @@ extension CKKSContext {
         let elements = steps.map { GaloisPermutation.rotationElement(steps: $0, degree: degree) }
         var keys: [KeySwitchingKey?] = []
         for (step, element) in zip(steps, elements) {
-            keys.append(element == 1 ? nil : try galoisKey(element, evaluationKeys, "rotate by \(step)"))
+            keys.append(element == 1 ? nil : try galoisKey(element, evaluationKeys, step: step, "rotate by \(step)"))
         }
         guard keys.contains(where: { $0 != nil }) else { return steps.map { _ in ct } }
         let decomposition = decompose(ct.c1)
@@ -83,7 +82,7 @@ extension CKKSContext {
         }
         let element = GaloisPermutation.rotationElement(steps: steps, degree: degree)
         if element == 1 { return ct }
-        let key = try galoisKey(element, evaluationKeys, "rotate by \(steps)")
+        let key = try galoisKey(element, evaluationKeys, step: steps, "rotate by \(steps)")
         return applyGalois(ct, decomposition: decomposition, element: element, key: key)
     }
 }

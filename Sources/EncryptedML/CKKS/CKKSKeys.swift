@@ -1,23 +1,44 @@
 /// A ternary secret key `s ∈ {−1, 0, 1}^N`, held in evaluation form over every prime of
-/// `Q·P`. Never leaves the client.
-public struct CKKSSecretKey: Sendable {
-    /// `s` in evaluation form, limbs `q_0 … q_L, p_0 … p_{K−1}`.
-    let poly: RNSPolynomial<Evaluation>
-    /// Shoup constants of `poly` (decryption multiplies by `s` with Shoup products).
-    let shoup: [UInt64]
-    /// The signed coefficients of `s` (for serialization and tests).
-    public let coefficients: [Int8]
+/// `Q·P`. Never leaves the client. Its material lives in storage that is zeroed when the
+/// last copy of the key is released, and its `description`, `debugDescription` and mirror
+/// (`dump`) show only the parameters' fingerprint, never a coefficient.
+public struct CKKSSecretKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The zeroed-on-release material.
+    let storage: SecretKeyStorage
     /// Fingerprint of the parameters.
     public let contextFingerprint: UInt64
+
+    init(poly: RNSPolynomial<Evaluation>, shoup: [UInt64], coefficients: [Int8], contextFingerprint: UInt64) {
+        storage = SecretKeyStorage(poly: poly, shoup: shoup, coefficients: coefficients)
+        self.contextFingerprint = contextFingerprint
+    }
+
+    /// `s` in evaluation form, limbs `q_0 … q_L, p_0 … p_{K−1}` (secret; for protocols and tests).
+    package var poly: RNSPolynomial<Evaluation> { storage.poly }
+    /// Shoup constants of `poly` (decryption multiplies by `s` with Shoup products).
+    var shoup: [UInt64] { storage.shoup }
+    /// The signed coefficients of `s` (for serialization and tests; secret).
+    package var coefficients: [Int8] { storage.coefficients }
+
+    /// `CKKSSecretKey(N = …, parameters 0x…, redacted)`: never the key material.
+    public var description: String {
+        "CKKSSecretKey(N = \(storage.poly.degree), parameters 0x\(String(contextFingerprint, radix: 16)), redacted)"
+    }
+    /// Same as `description`.
+    public var debugDescription: String { description }
+    /// A mirror without the key material (what `dump` and the debugger show).
+    public var customMirror: Mirror {
+        Mirror(self, children: ["contextFingerprint": contextFingerprint, "material": "redacted"], displayStyle: .struct)
+    }
 }
 
 /// A public key `(b, a) = (−a·s + e, a)` over all primes of `Q·P`, evaluation form.
 /// `a` is expanded from `seed`.
 public struct CKKSPublicKey: Sendable {
     /// `−a·s + e`.
-    let b: RNSPolynomial<Evaluation>
+    package let b: RNSPolynomial<Evaluation>
     /// The uniform polynomial.
-    let a: RNSPolynomial<Evaluation>
+    package let a: RNSPolynomial<Evaluation>
     /// Shoup constants of `b` and `a` (encryption multiplies them by `u`).
     let bShoup: [UInt64]
     let aShoup: [UInt64]

@@ -76,6 +76,7 @@ public enum Sampling {
                     out[k] = Int8(truncatingIfNeeded: Int64(w[k].multipliedFullWidth(by: 3).high) - 1)
                 }
             }
+            secureZero(words)
             initialized = count
         }
     }
@@ -108,7 +109,8 @@ public enum Sampling {
                 for threshold in gaussianThresholds {
                     for k in 0..<count {
                         let u = w[k] & 0x7fff_ffff_ffff_ffff
-                        m[k] &+= u >= threshold ? 1 : 0
+                        // u ≥ threshold as the sign bit of threshold − 1 − u (both below 2^63): no branch.
+                        m[k] &+= (threshold &- 1 &- u) >> 63
                     }
                 }
             }
@@ -120,6 +122,8 @@ public enum Sampling {
                 let value = (magnitude[k] ^ (0 &- negative)) &+ negative
                 out[k] = Int8(truncatingIfNeeded: Int64(bitPattern: value))
             }
+            secureZero(words)
+            secureZero(magnitude)
             initialized = count
         }
     }

@@ -35,8 +35,12 @@ public struct InferenceClient: Sendable {
     /// The slot vector of one row in single-query packing: features zero-padded to the
     /// block D, replicated with period D over all N/2 slots.
     public func singleQuerySlots(_ row: [Double]) -> [Double] {
-        let d = model.plan.single.blockSize
-        var slots = [Double](repeating: 0, count: context.slotCount)
+        Self.singleQuerySlots(row, blockSize: model.plan.single.blockSize, slotCount: context.slotCount)
+    }
+
+    /// `row` in slots `0..<D` of block D, replicated with period D over `slotCount` slots.
+    static func singleQuerySlots(_ row: [Double], blockSize d: Int, slotCount: Int) -> [Double] {
+        var slots = [Double](repeating: 0, count: slotCount)
         var base = 0
         while base < slots.count {
             for (i, v) in row.enumerated() where i < d { slots[base + i] = v }

@@ -117,17 +117,25 @@ public final class InferenceServer: Sendable {
 
     /// One row through the plan (single-query packing).
     func inferSingle(_ input: CKKSCiphertext, keys: CKKSEvaluationKeys) throws -> CKKSCiphertext {
+        try Self.runSingle(input, model: model, layers: singleLayers,
+                           evaluator: CKKSSlotEvaluator(context: context, keys: keys))
+    }
+
+    /// One row through the plan with any evaluator: the encrypted runtime and the
+    /// no-encryption one (`PlainInference`) share this loop, the layers and the polynomial tree.
+    static func runSingle<E: SlotEvaluator>(_ input: E.Operand, model: EncryptedModel,
+                                            layers: [LinearLayerCircuit<E.Encoded>], evaluator: E) throws -> E.Operand {
         var x = input
         var linear = 0
         for step in model.plan.steps {
             switch step.operation {
             case .linear:
-                x = try singleLayers[linear].apply(x, context: context, evaluationKeys: keys)
+                x = try layers[linear].apply(x, evaluator: evaluator)
                 linear += 1
             case .activation, .outputSigmoid:
-                x = try context.evaluate(series(of: step), on: x, evaluationKeys: keys)
+                x = try ChebyshevEvaluator(series(of: step, in: model)).apply(x, evaluator: evaluator)
             }
-            try checkLanding(x, step)
+            try checkLanding(x, step, scale: evaluator.defaultScale)
         }
         return x
     }
@@ -142,23 +150,23 @@ public final class InferenceServer: Sendable {
                 x = try batchLayers[linear].apply(x, context: context)
                 linear += 1
             case .activation, .outputSigmoid:
-                let s = series(of: step)
-                x = try x.map { try context.evaluate(s, on: $0, evaluationKeys: keys) }
+                let polynomial = try ChebyshevEvaluator(Self.series(of: step, in: model))
+                x = try x.map { try polynomial.apply($0, context: context, evaluationKeys: keys) }
             }
-            for ct in x { try checkLanding(ct, step) }
+            for ct in x { try Self.checkLanding(ct, step, scale: context.defaultScale) }
         }
         return x
     }
 
-    func series(of step: InferencePlan.Step) -> ChebyshevSeries {
+    static func series(of step: InferencePlan.Step, in model: EncryptedModel) -> ChebyshevSeries {
         step.operation == .outputSigmoid ? model.outputSigmoid!.series : model.activations[step.layer].series
     }
 
     /// The plan's promise: every step lands at its output level with scale Δ.
-    func checkLanding(_ ct: CKKSCiphertext, _ step: InferencePlan.Step) throws {
-        guard ct.level == step.outputLevel, CKKSContext.scalesMatch(ct.scale, context.defaultScale) else {
+    static func checkLanding<Operand: SlotOperand>(_ ct: Operand, _ step: InferencePlan.Step, scale: Double) throws {
+        guard ct.level == step.outputLevel, CKKSContext.scalesMatch(ct.scale, scale) else {
             throw EncryptedMLError.invalidOperand(
-                "step \(step.operation.rawValue) \(step.layer) landed at level \(ct.level), scale 2^\(log2(ct.scale)) instead of level \(step.outputLevel), scale 2^\(context.parameters.scaleBits): the model's plan is inconsistent")
+                "step \(step.operation.rawValue) \(step.layer) landed at level \(ct.level), scale 2^\(log2(ct.scale)) instead of level \(step.outputLevel), scale 2^\(log2(scale)): the model's plan is inconsistent")
         }
     }
 }

@@ -17,7 +17,11 @@ import Foundation
 /// The diagonals are pre-rotated by `−jg`, replicated, and encoded ONCE here, at the input
 /// level ℓ with scale `q_ℓ`, so the products — summed without rescale as one 128-bit lazy
 /// multiply–accumulate and rescaled once — land exactly on the input scale.
-public struct EncodedLinearLayer: Sendable {
+///
+/// The layer is generic over the encoded form of its diagonals so that the same code runs
+/// encrypted (`EncodedLinearLayer`, CKKS plaintexts) and without encryption
+/// (`LinearLayerCircuit<PlainSlots>` with `PlainSlotEvaluator`).
+public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
     /// Output width m.
     public let rows: Int
     /// Input width n.
@@ -35,18 +39,18 @@ public struct EncodedLinearLayer: Sendable {
     /// Rotation steps `apply` uses (a subset of the plan's keys), ascending.
     public let rotations: [Int]
 
-    @usableFromInline let blocks: [GiantBlock]
-    @usableFromInline let sumSteps: [Int]
-    @usableFromInline let bias: CKKSPlaintext?
-    @usableFromInline let scalarBias: Double
+    let blocks: [GiantBlock]
+    let sumSteps: [Int]
+    let bias: Encoded?
+    let scalarBias: Double
 
-    @usableFromInline struct GiantBlock: Sendable {
+    struct GiantBlock: Sendable {
         /// Giant rotation `j·g`.
         let giant: Int
         /// Baby rotation k of each term.
         let babies: [Int]
         /// `rot(diag_{jg+k}, −jg)` replicated, encoded at the input level, scale `q_ℓ`.
-        let plaintexts: [CKKSPlaintext]
+        let plaintexts: [Encoded]
     }
 
     /// The rotations a layer of this shape and these weights performs: baby steps and giant
@@ -64,24 +68,24 @@ public struct EncodedLinearLayer: Sendable {
     }
 
     /// Pre-encodes the layer (`weights` row-major `rows × columns`, one bias per row) for
-    /// inputs at `level` and `scale` in a context whose slot count is a multiple of
-    /// `blockSize`. Cost: one encoding (special FFT + (ℓ+1) NTTs) per non-zero diagonal.
-    /// - Throws: `EncryptedMLError.invalidOperand` for inconsistent shapes, `.levelExhausted`
-    ///   at level 0.
-    public init(context: CKKSContext, weights: [Double], rows: Int, columns: Int, bias: [Double],
-                blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double) throws {
+    /// inputs at `level` and `scale` with `encode`, in slots of `slotCount` (a multiple of
+    /// `blockSize`) and levels up to `maxLevel`; `prime(ℓ)` is `q_ℓ`. Cost: one encoding per
+    /// non-zero diagonal.
+    init(slotCount: Int, maxLevel: Int, prime: (Int) -> Double,
+         encode: ([Double], Int, Double) throws -> Encoded, weights: [Double], rows: Int, columns: Int,
+         bias: [Double], blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double) throws {
         guard rows > 0, columns > 0, weights.count == rows * columns, bias.count == rows else {
             throw EncryptedMLError.invalidOperand(
                 "layer of \(rows)×\(columns) needs \(rows * columns) weights and \(rows) biases, got \(weights.count) and \(bias.count)")
         }
-        guard d >= 2, d & (d - 1) == 0, rows <= d, columns <= d, context.slotCount % d == 0,
+        guard d >= 2, d & (d - 1) == 0, rows <= d, columns <= d, slotCount % d == 0,
               planBabySteps >= 1, planBabySteps <= d, d % planBabySteps == 0 else {
             throw EncryptedMLError.invalidOperand(
-                "block size \(d) with \(planBabySteps) baby steps cannot hold a \(rows)×\(columns) layer in \(context.slotCount) slots; use a power-of-two block ≥ both widths dividing the slot count")
+                "block size \(d) with \(planBabySteps) baby steps cannot hold a \(rows)×\(columns) layer in \(slotCount) slots; use a power-of-two block ≥ both widths dividing the slot count")
         }
-        guard level >= 1, level <= context.maxLevel else {
+        guard level >= 1, level <= maxLevel else {
             throw EncryptedMLError.levelExhausted(
-                "a linear layer needs an input level in 1…\(context.maxLevel) to rescale, got \(level)")
+                "a linear layer needs an input level in 1…\(maxLevel) to rescale, got \(level)")
         }
         guard weights.allSatisfy(\.isFinite), bias.allSatisfy(\.isFinite) else {
             throw EncryptedMLError.invalidOperand("layer of \(rows)×\(columns) has a non-finite weight or bias")
@@ -97,8 +101,8 @@ public struct EncodedLinearLayer: Sendable {
         self.inputLevel = level
         self.scale = scale
         self.rotations = Self.rotationSteps(diagonals: diagonals, babySteps: planBabySteps)
-        let slots = context.slotCount
-        let primeScale = Double(context.ciphertextModuli[level].value)
+        let slots = slotCount
+        let primeScale = prime(level)
         func replicated(_ block: [Double], shift: Int) -> [Double] {
             // value at slot s = block[(s − shift) mod D]: the block rotated right by `shift`
             (0..<slots).map { s in block[(((s - shift) % d) + d) % d] }
@@ -106,11 +110,11 @@ public struct EncodedLinearLayer: Sendable {
         var blocks: [GiantBlock] = []
         for j in 0..<(span / g) {
             var babies: [Int] = []
-            var plaintexts: [CKKSPlaintext] = []
+            var plaintexts: [Encoded] = []
             for k in 0..<g {
                 guard let diagonal = diagonals.diagonals[j * g + k] else { continue }
                 babies.append(k)
-                plaintexts.append(try context.encode(replicated(diagonal, shift: j * g), level: level, scale: primeScale))
+                plaintexts.append(try encode(replicated(diagonal, shift: j * g), level, primeScale))
             }
             if !babies.isEmpty { blocks.append(GiantBlock(giant: j * g, babies: babies, plaintexts: plaintexts)) }
         }
@@ -124,7 +128,7 @@ public struct EncodedLinearLayer: Sendable {
             scalarBias = bias[0]
         } else {
             let pattern = (0..<d).map { s in s % span < rows ? bias[s % span] : 0 }
-            self.bias = try context.encode(replicated(pattern, shift: 0), level: level - 1, scale: scale)
+            self.bias = try encode(replicated(pattern, shift: 0), level - 1, scale)
             scalarBias = 0
         }
     }
@@ -132,13 +136,13 @@ public struct EncodedLinearLayer: Sendable {
     /// Number of rotations one `apply` performs (hoisted baby steps included).
     public var rotationCount: Int { rotations.count }
 
-    /// `W·x + b` for `x` at `inputLevel` (a higher level is dropped first) and `scale`:
-    /// the result is at `inputLevel − 1` with exactly the same scale, output r in slot r.
+    /// `W·x + b` for `x` at `inputLevel` (a higher level is dropped first) and `scale` with any
+    /// `SlotEvaluator` whose encoded form is this layer's: the result is at `inputLevel − 1`
+    /// with exactly the same scale, output r in slot r.
     /// - Throws: `.levelExhausted` for an input below `inputLevel`, `.invalidOperand` for a
     ///   different scale, `.missingRotationKey` when the keys lack a rotation of `rotations`.
-    public func apply(_ input: CKKSCiphertext, context: CKKSContext,
-                      evaluationKeys keys: CKKSEvaluationKeys) throws -> CKKSCiphertext {
-        try context.check(input, "linear layer")
+    public func apply<E: SlotEvaluator>(_ input: E.Operand, evaluator: E) throws -> E.Operand where E.Encoded == Encoded {
+        try evaluator.check(input, "linear layer")
         guard input.level >= inputLevel else {
             throw EncryptedMLError.levelExhausted(
                 "linear layer expects its input at level \(inputLevel), got level \(input.level); the ciphertext does not follow the model's plan")
@@ -147,70 +151,75 @@ public struct EncodedLinearLayer: Sendable {
             throw EncryptedMLError.invalidOperand(
                 "linear layer expects input scale 2^\(String(format: "%.3f", log2(scale))), got 2^\(String(format: "%.3f", log2(input.scale))); encrypt at the plan's scale")
         }
-        var x = input
-        try context.dropLevelInPlace(&x, to: inputLevel)
+        let x = try evaluator.dropLevel(input, to: inputLevel)
         let babySet = Set(blocks.flatMap(\.babies)).subtracting([0]).sorted()
         var byStep = [0: x]
         if !babySet.isEmpty {
-            for (k, ct) in zip(babySet, try context.rotateHoisted(x, by: babySet, evaluationKeys: keys)) { byStep[k] = ct }
+            for (k, ct) in zip(babySet, try evaluator.rotateHoisted(x, by: babySet)) { byStep[k] = ct }
         }
-        let productScale = scale * Double(context.ciphertextModuli[inputLevel].value)
-        var result: CKKSCiphertext?
+        let productScale = scale * evaluator.prime(atLevel: inputLevel)
+        var result: E.Operand?
         for block in blocks {
-            var inner = multiplyAccumulate(block, byStep, context: context, scale: productScale)
+            // Σ_k rot(x, k) ⊙ pt_k for one giant block, without rescale (scale `productScale`).
+            var inner = try evaluator.dotProduct(block.babies.map { byStep[$0]! }, block.plaintexts,
+                                                 level: inputLevel, scale: productScale)
             if block.giant != 0 {
-                inner = try context.rotate(inner, by: block.giant, evaluationKeys: keys)
+                inner = try evaluator.rotate(inner, by: block.giant)
             }
-            if result == nil { result = inner } else { try context.addInPlace(&result!, inner) }
+            if result == nil { result = inner } else { try evaluator.add(&result!, inner) }
         }
-        var y: CKKSCiphertext
+        var y: E.Operand
         if let result {
             y = result
         } else {  // an all-zero matrix
-            y = try context.multiply(x, byInteger: 0)
-            y.scale = productScale
+            y = try evaluator.multiply(x, byInteger: 0)
+            evaluator.setScale(&y, productScale)
         }
-        try context.rescaleInPlace(&y)
-        y.scale = scale
+        try evaluator.rescale(&y)
+        evaluator.setScale(&y, scale)
         for s in sumSteps {
-            try context.addInPlace(&y, context.rotate(y, by: s, evaluationKeys: keys))
+            try evaluator.add(&y, evaluator.rotate(y, by: s))
         }
-        if let bias { try context.addInPlace(&y, bias) } else { try context.addInPlace(&y, scalarBias) }
+        if let bias { try evaluator.add(&y, encoded: bias) } else { try evaluator.add(&y, constant: scalarBias) }
         return y
     }
+}
 
-    /// `Σ_k rot(x, k) ⊙ pt_k` for one giant block, without rescale (scale `productScale`).
-    @usableFromInline
-    func multiplyAccumulate(_ block: GiantBlock, _ rotated: [Int: CKKSCiphertext], context: CKKSContext,
-                            scale productScale: Double) -> CKKSCiphertext {
-        let n = context.degree
-        let limbs = inputLevel + 1
-        let inputs = block.babies.map { rotated[$0]! }
-        func component(_ first: Bool) -> RNSPolynomial<Evaluation> {
-            RNSPolynomial<Evaluation>(degree: n, limbCount: limbs) { out in
-                let polys = inputs.map { first ? $0.c0 : $0.c1 }
-                withPointers(polys.map(\.data)) { a in
-                    withPointers(block.plaintexts.map(\.poly.data)) { b in
-                        var aLimb = [UnsafePointer<UInt64>](repeating: a[0], count: a.count)
-                        var bLimb = [UnsafePointer<UInt64>](repeating: b[0], count: b.count)
-                        for i in 0..<limbs {
-                            for t in 0..<a.count {
-                                aLimb[t] = a[t] + i * n
-                                bLimb[t] = b[t] + i * n
-                            }
-                            aLimb.withUnsafeBufferPointer { ap in
-                                bLimb.withUnsafeBufferPointer { bp in
-                                    LinearKernels.dotProduct(out + i * n, ap, bp, count: n,
-                                                             modulus: context.ciphertextModuli[i])
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return CKKSCiphertext(c0: component(true), c1: component(false), scale: productScale,
-                              contextFingerprint: context.fingerprint)
+/// The encrypted linear layer: diagonals encoded as CKKS plaintexts.
+public typealias EncodedLinearLayer = LinearLayerCircuit<CKKSPlaintext>
+
+extension LinearLayerCircuit where Encoded == CKKSPlaintext {
+    /// Pre-encodes the layer (`weights` row-major `rows × columns`, one bias per row) for
+    /// inputs at `level` and `scale` in a context whose slot count is a multiple of
+    /// `blockSize`. Cost: one encoding (special FFT + (ℓ+1) NTTs) per non-zero diagonal.
+    /// - Throws: `EncryptedMLError.invalidOperand` for inconsistent shapes, `.levelExhausted`
+    ///   at level 0.
+    public init(context: CKKSContext, weights: [Double], rows: Int, columns: Int, bias: [Double],
+                blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double) throws {
+        try self.init(slotCount: context.slotCount, maxLevel: context.maxLevel,
+                      prime: { Double(context.ciphertextModuli[$0].value) },
+                      encode: { try context.encode($0, level: $1, scale: $2) },
+                      weights: weights, rows: rows, columns: columns, bias: bias, blockSize: d,
+                      babySteps: planBabySteps, level: level, scale: scale)
+    }
+
+    /// `W·x + b` for an encrypted `x` (see `apply(_:evaluator:)`). Cost: `rotationCount`
+    /// rotations (baby steps hoisted), one multiply–accumulate per non-zero diagonal, one rescale.
+    public func apply(_ input: CKKSCiphertext, context: CKKSContext,
+                      evaluationKeys keys: CKKSEvaluationKeys) throws -> CKKSCiphertext {
+        try apply(input, evaluator: CKKSSlotEvaluator(context: context, keys: keys))
+    }
+}
+
+extension LinearLayerCircuit where Encoded == PlainSlots {
+    /// The same layer for the no-encryption evaluator (diagonals as plain slot vectors).
+    public init(evaluator: PlainSlotEvaluator, weights: [Double], rows: Int, columns: Int, bias: [Double],
+                blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double) throws {
+        try self.init(slotCount: evaluator.slotCount, maxLevel: evaluator.maxLevel,
+                      prime: { evaluator.prime(atLevel: $0) },
+                      encode: { try evaluator.encode($0, level: $1, scale: $2) },
+                      weights: weights, rows: rows, columns: columns, bias: bias, blockSize: d,
+                      babySteps: planBabySteps, level: level, scale: scale)
     }
 }
 

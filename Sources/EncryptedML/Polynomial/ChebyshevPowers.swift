@@ -6,20 +6,18 @@
 /// product is formed without rescale, `T_{a−b}` is brought to the product's scale by an
 /// integer constant (no level), and one rescale follows; the leaves of the evaluation then
 /// absorb whatever scale each power has.
-final class ChebyshevPowers {
-    let context: CKKSContext
-    let keys: CKKSEvaluationKeys
+final class ChebyshevPowers<E: SlotEvaluator> {
+    let evaluator: E
     /// Level of `T_1`, the input.
     let inputLevel: Int
     /// Baby steps g: `T_i` for `i < g` are available besides the powers of two.
     let babySteps: Int
-    private var cache: [Int: CKKSCiphertext]
+    private var cache: [Int: E.Operand]
     /// Ciphertext products performed (for tests and cost reports).
     private(set) var products = 0
 
-    init(_ x: CKKSCiphertext, babySteps: Int, context: CKKSContext, keys: CKKSEvaluationKeys) {
-        self.context = context
-        self.keys = keys
+    init(_ x: E.Operand, babySteps: Int, evaluator: E) {
+        self.evaluator = evaluator
         inputLevel = x.level
         self.babySteps = babySteps
         cache = [1: x]
@@ -39,24 +37,24 @@ final class ChebyshevPowers {
     func level(of i: Int) -> Int { inputLevel - Self.ceilLog2(i) }
 
     /// `T_i(x)` for `i ≥ 1`. Cost: at most one relinearized product, one rescale per new power.
-    func power(_ i: Int) throws -> CKKSCiphertext {
+    func power(_ i: Int) throws -> E.Operand {
         if let cached = cache[i] { return cached }
         precondition(i >= 2)
         let a = 1 << (Self.ceilLog2(i) - 1)
         let b = i - a
         let ta = try power(a)
         let tb = try power(b)
-        var product = try context.multiplyWithoutRescale(ta, tb, evaluationKeys: keys)
+        var product = try evaluator.multiplyWithoutRescale(ta, tb)
         products += 1
-        product = try context.multiply(product, byInteger: 2)
+        product = try evaluator.multiply(product, byInteger: 2)
         if a == b {
-            try context.addInPlace(&product, -1.0)
+            try evaluator.add(&product, constant: -1.0)
         } else {
-            var t = try context.dropLevel(power(a - b), to: product.level)
-            try context.multiplyByConstantInPlace(&t, 1.0, scale: product.scale / t.scale)
-            try context.subtractInPlace(&product, t)
+            var t = try evaluator.dropLevel(power(a - b), to: product.level)
+            try evaluator.multiply(&t, constant: 1.0, scale: product.scale / t.scale)
+            try evaluator.subtract(&product, t)
         }
-        try context.rescaleInPlace(&product)
+        try evaluator.rescale(&product)
         cache[i] = product
         return product
     }

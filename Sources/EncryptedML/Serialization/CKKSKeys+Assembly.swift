@@ -4,7 +4,7 @@
 extension CKKSContext {
     /// A secret key from its ternary coefficients. Cost: L+K+1 NTTs and the Shoup constants.
     func assembleSecretKey(coefficients: [Int8]) -> CKKSSecretKey {
-        let poly = smallPolynomial(coefficients, moduli: keyModuli, tables: keyTables)
+        let poly = sampler.smallKeyPolynomial(coefficients)
         return CKKSSecretKey(poly: poly, shoup: poly.shoupConstants(moduli: keyModuli),
                              coefficients: coefficients, contextFingerprint: fingerprint)
     }
@@ -13,7 +13,7 @@ extension CKKSContext {
     /// Cost: AES-CTR expansion of `a` and the Shoup constants.
     func assemblePublicKey(b: [UInt64], seed: [UInt8]) throws -> CKKSPublicKey {
         let bPoly = RNSPolynomial<Evaluation>(degree: degree, data: b)
-        let a = try Sampling.uniform(seed: seed, domain: 0, moduli: keyModuli, degree: degree)
+        let a = try sampler.uniformKeyPolynomial(seed: seed, domain: 0)
         return CKKSPublicKey(b: bPoly, a: a, bShoup: bPoly.shoupConstants(moduli: keyModuli),
                              aShoup: a.shoupConstants(moduli: keyModuli), seed: seed, contextFingerprint: fingerprint)
     }
@@ -21,14 +21,6 @@ extension CKKSContext {
     /// A key-switching key from its `b_j` (validated, digit-major) and the seed of its `a_j`.
     /// Cost: AES-CTR expansion of every `a_j`, the Shoup constants, O(N) for a permutation.
     func assembleKeySwitchingKey(b: [UInt64], seed: [UInt8], galoisElement: Int) throws -> KeySwitchingKey {
-        let digits = digitCount(level: maxLevel)
-        var a: [UInt64] = []
-        a.reserveCapacity(b.count)
-        for j in 0..<digits {
-            a.append(contentsOf: try Sampling.uniform(seed: seed, domain: UInt32(j), moduli: keyModuli, degree: degree).data)
-        }
-        let permutation = galoisElement == 1 ? nil : GaloisPermutation(element: galoisElement, degree: degree)
-        return KeySwitchingKey(b: b, a: a, bShoup: shoupConstants(b), aShoup: shoupConstants(a),
-                               digitCount: digits, seed: seed, permutation: permutation)
+        try keySwitcher.assembleKey(b: b, seed: seed, galoisElement: galoisElement, sampler: sampler)
     }
 }

@@ -14,15 +14,132 @@ public struct KeySwitchDecomposition: Sendable {
     let contextFingerprint: UInt64
 }
 
-extension CKKSContext {
+/// The key switcher of one parameter set (hybrid key switching over `Q·P`): the ModUp
+/// converters of every digit, the ModDown converter and constants, the fused ModDown+rescale
+/// tables, and the assembly of key-switching keys. Relinearization, rotation, conjugation and
+/// public-key encryption use it through the context; new protocols reach it as
+/// `context.keySwitcher` (package access).
+package struct CKKSKeySwitcher: Sendable {
+    /// Ring degree N.
+    package let degree: Int
+    /// Number of ciphertext primes L+1.
+    package let qCount: Int
+    /// Fingerprint of the parameters (stamped on decompositions).
+    package let fingerprint: UInt64
+    /// Whether independent limbs run on several threads.
+    package let parallel: Bool
+    /// The ciphertext primes and the special primes.
+    package let ciphertextModuli: [Modulus]
+    package let specialModuli: [Modulus]
+    package let qTables: [NTTTables]
+    package let pTables: [NTTTables]
+    /// `q_0 … q_L, p_0 … p_{K−1}`: the basis of key material.
+    package let keyModuli: [Modulus]
+    package let keyTables: [NTTTables]
+    /// Primes per key-switching digit (α = K).
+    package let digitSize: Int
+    /// `P^(−1) mod q_i` and Shoup constants.
+    package let pInverseModQ: [UInt64]
+    package let pInverseModQShoup: [UInt64]
+    /// `P mod q_i`.
+    package let pModQ: [UInt64]
+    /// `(P−1)/2 mod p_k` and `(P−1)/2 mod q_i`: ModDown rounds to nearest by shifting by (P−1)/2.
+    package let halfPModP: [UInt64]
+    package let halfPModQ: [UInt64]
+    /// Converts from the P basis to the Q primes (ModDown).
+    package let pToQ: BasisConverter
+    /// Fused ModDown + rescale at level l ≥ 1: division by `D_l = q_l·P`. `fusedConverters[l]`
+    /// converts from `{q_l, p_0 …}` to the Q primes; `fusedInverse[l][i] = D_l^(−1) mod q_i`;
+    /// `fusedHalf[l]` holds `(D_l−1)/2` modulo `q_l, p_0, …` then modulo `q_0 … q_{l−1}`.
+    package let fusedConverters: [BasisConverter?]
+    package let fusedInverse: [[UInt64]]
+    package let fusedHalfSource: [[UInt64]]
+    package let fusedHalfTarget: [[UInt64]]
+    /// ModUp converters for digit `j` at its full size and for a partial last digit of `count`
+    /// primes starting at `start` (`modUpConverters[start·64 + count]`).
+    package let modUpConverters: [Int: BasisConverter]
+
+    /// Precomputes the converters and constants. Cost: O((L+K)³) modular products.
+    init(degree n: Int, q: [Modulus], p: [Modulus], tables: [NTTTables], fingerprint: UInt64, parallel: Bool) {
+        degree = n
+        qCount = q.count
+        self.fingerprint = fingerprint
+        self.parallel = parallel
+        ciphertextModuli = q
+        specialModuli = p
+        let all = q + p
+        keyModuli = all
+        keyTables = tables
+        qTables = Array(tables[0..<q.count])
+        pTables = Array(tables[q.count...])
+        digitSize = p.count
+        var pMod: [UInt64] = []
+        var pInv: [UInt64] = []
+        for qi in q {
+            var prod: UInt64 = 1
+            for pk in p { prod = qi.multiply(prod, qi.reduce(pk.value)) }
+            pMod.append(prod)
+            pInv.append(qi.inverse(prod)!)
+        }
+        pModQ = pMod
+        halfPModP = p.map { ($0.value - 1) / 2 }
+        halfPModQ = zip(pMod, q).map { pm, qi in qi.multiply(qi.subtract(pm, 1), (qi.value + 1) / 2) }
+        pInverseModQ = pInv
+        pInverseModQShoup = zip(pInv, q).map { $1.shoup($0) }
+        pToQ = BasisConverter(source: p, target: q)
+        var fusedConverters: [BasisConverter?] = [nil]
+        var fusedInverse: [[UInt64]] = [[]]
+        var fusedHalfSource: [[UInt64]] = [[]]
+        var fusedHalfTarget: [[UInt64]] = [[]]
+        for l in stride(from: 1, to: q.count, by: 1) {
+            let source = [q[l]] + p
+            fusedConverters.append(BasisConverter(source: source, target: q))
+            var inv: [UInt64] = []
+            var half: [UInt64] = []
+            for i in 0..<l {
+                let dMod = q[i].multiply(pMod[i], q[i].reduce(q[l].value))
+                inv.append(q[i].inverse(dMod)!)
+                half.append(q[i].multiply(q[i].subtract(dMod, 1), (q[i].value + 1) / 2))
+            }
+            fusedInverse.append(inv)
+            fusedHalfTarget.append(half)
+            fusedHalfSource.append(source.map { ($0.value - 1) / 2 })
+        }
+        self.fusedConverters = fusedConverters
+        self.fusedInverse = fusedInverse
+        self.fusedHalfSource = fusedHalfSource
+        self.fusedHalfTarget = fusedHalfTarget
+        var converters: [Int: BasisConverter] = [:]
+        for level in 0..<q.count {
+            var start = 0
+            while start <= level {
+                let count = min(p.count, level + 1 - start)
+                let key = start * 64 + count
+                if converters[key] == nil {
+                    converters[key] = BasisConverter(source: Array(q[start..<(start + count)]), target: all)
+                }
+                start += p.count
+            }
+        }
+        modUpConverters = converters
+    }
+
+    /// Number of key-switching digits at `level`: ⌈(level+1)/α⌉.
+    package func digitCount(level: Int) -> Int { (level + digitSize) / digitSize }
+
+    /// Runs `body(0) … body(count − 1)`, on several threads when `parallel`.
+    func forEachIndex(_ count: Int, _ body: (Int) -> Void) {
+        forEachLimb(count, parallel: parallel, body)
+    }
+
     /// Limb index in the key basis (`q_0 … q_L, p_0 …`) of extended limb `r` at `level`.
-    @inlinable func keyLimbIndex(_ r: Int, level: Int) -> Int {
-        r <= level ? r : ciphertextModuli.count + (r - level - 1)
+    package func keyLimbIndex(_ r: Int, level: Int) -> Int {
+        r <= level ? r : qCount + (r - level - 1)
     }
 
     /// ModUp of every digit of `c` (evaluation form, level l): one inverse NTT per limb, a basis
     /// conversion per digit, and (digits·(l+1+K) − (l+1)) forward NTTs.
-    public func decompose(_ c: RNSPolynomial<Evaluation>) -> KeySwitchDecomposition {
+    package func decompose(_ c: RNSPolynomial<Evaluation>) -> KeySwitchDecomposition {
         let n = degree
         let level = c.limbCount - 1
         let special = specialModuli.count
@@ -69,7 +186,7 @@ extension CKKSContext {
     /// computed as `σ(Σ_j d_j·K'_j)` with the Galois key stored σ^(−1)-scattered (`K'`).
     /// Shoup products against the key's precomputed constants, lazy sums kept below 2q.
     /// Cost: 2·digits·(l+1+K)·N Shoup products.
-    func innerProduct(_ d: KeySwitchDecomposition, key: KeySwitchingKey, permutation: GaloisPermutation?)
+    package func innerProduct(_ d: KeySwitchDecomposition, key: KeySwitchingKey, permutation: GaloisPermutation?)
         -> (RNSPolynomial<Evaluation>, RNSPolynomial<Evaluation>)
     {
         let n = degree
@@ -128,14 +245,14 @@ extension CKKSContext {
 
     /// ModDown: `(x − [x]_P) / P` from the extended basis (l+1+K limbs, evaluation form) back
     /// to `q_0 … q_l`. Cost: K inverse NTTs, (l+1) forward NTTs, (l+1)·N conversions and products.
-    func modDown(_ x: consuming RNSPolynomial<Evaluation>, level: Int) -> RNSPolynomial<Evaluation> {
+    package func modDown(_ x: consuming RNSPolynomial<Evaluation>, level: Int) -> RNSPolynomial<Evaluation> {
         modDown(x, level: level, noise: nil, message: nil)
     }
 
     /// ModDown of `x + noise + P·message` (noise small signed coefficients, message in coefficient
     /// form over `q_0 … q_l`): both are folded into the correction term in coefficient form, so
     /// they cost no NTT. Result `≈ (x + noise)/P + message`.
-    func modDown(_ x: consuming RNSPolynomial<Evaluation>, level: Int, noise: [Int8]?,
+    package func modDown(_ x: consuming RNSPolynomial<Evaluation>, level: Int, noise: [Int8]?,
                  message: RNSPolynomial<Coefficient>?) -> RNSPolynomial<Evaluation> {
         let n = degree
         let special = specialModuli.count
@@ -157,7 +274,7 @@ extension CKKSContext {
                                 let p = m.value
                                 for i in 0..<n {
                                     // + e mod p for e in [−19, 19] (sign-extended word).
-                                    let s = limb[i] &+ e[i] &+ (p & (e[i] >> 63 == 1 ? ~0 : 0))
+                                    let s = limb[i] &+ e[i] &+ (p & (0 &- (e[i] >> 63)))
                                     limb[i] = Swift.min(s, s &- p)
                                 }
                             }
@@ -181,7 +298,7 @@ extension CKKSContext {
                             if noise != nil {
                                 // temp − e (mod q).
                                 for k in 0..<n {
-                                    let d = temp[k] &- e[k] &- (q & (e[k] >> 63 == 1 ? ~0 : 0))
+                                    let d = temp[k] &- e[k] &- (q & (0 &- (e[k] >> 63)))
                                     temp[k] = Swift.min(d, d &+ q)
                                 }
                             }
@@ -208,6 +325,7 @@ extension CKKSContext {
                 }
             }
         }
+        secureZero(noiseWords)
         x.dropLastLimbs(special)
         return x
     }
@@ -218,7 +336,7 @@ extension CKKSContext {
     /// The conversion from `{q_l, P}` is exact (overflow multiple removed in floating point), so the
     /// division carries no biased error. Cost: (1+K) inverse NTTs and l forward NTTs — three fewer
     /// than ModDown then rescale.
-    func modDownAndRescale(_ x: consuming RNSPolynomial<Evaluation>, adding d: RNSPolynomial<Evaluation>, level: Int)
+    package func modDownAndRescale(_ x: consuming RNSPolynomial<Evaluation>, adding d: RNSPolynomial<Evaluation>, level: Int)
         -> RNSPolynomial<Evaluation>
     {
         let n = degree
@@ -287,7 +405,7 @@ extension CKKSContext {
     /// Key switching of `c` (level l) under `key`: returns `(k0, k1)` with
     /// `k0 + k1·s ≈ c·s'` where `s'` is the key's source secret. Cost: one decomposition,
     /// one inner product and two ModDowns.
-    func keySwitch(_ c: RNSPolynomial<Evaluation>, key: KeySwitchingKey)
+    package func keySwitch(_ c: RNSPolynomial<Evaluation>, key: KeySwitchingKey)
         -> (RNSPolynomial<Evaluation>, RNSPolynomial<Evaluation>)
     {
         let level = c.limbCount - 1
@@ -337,6 +455,84 @@ enum InnerProductKernel {
         for k in 0..<n {
             acc0[k] = Swift.min(acc0[k], acc0[k] &- q)
             acc1[k] = Swift.min(acc1[k], acc1[k] &- q)
+        }
+    }
+}
+
+extension CKKSKeySwitcher {
+    /// The gadget term of digit `j` added to `b` (evaluation form over the key basis):
+    /// `+ P·Q̃_j·s'`, which modulo `q_i` is `P·s'` for the digit's primes and 0 elsewhere (and 0 mod P).
+    /// Cost: α·N Shoup products.
+    package func addGadget(digit j: Int, target: RNSPolynomial<Evaluation>, to b: inout RNSPolynomial<Evaluation>) {
+        let n = degree
+        b.data.withUnsafeMutableBufferPointer { out in
+            target.data.withUnsafeBufferPointer { t in
+                for i in (j * digitSize)..<min((j + 1) * digitSize, qCount) {
+                    let m = keyModuli[i]
+                    let w = pModQ[i]
+                    let ws = m.shoup(w)
+                    let o = out.baseAddress! + i * n
+                    let src = t.baseAddress! + i * n
+                    for k in 0..<n { o[k] = m.add(o[k], m.multiplyShoup(src[k], w, ws)) }
+                }
+            }
+        }
+    }
+
+    /// A key-switching key from `target` (`s'`, evaluation form over all key primes) to `secret`:
+    /// per digit `b_j = −a_j·s + e_j + P·Q̃_j·s'` with `a_j` expanded from a fresh seed.
+    /// Cost per digit: AES-CTR expansion, one Gaussian sample, L+K+1 NTTs and products.
+    package func makeKey(from target: RNSPolynomial<Evaluation>, secret: RNSPolynomial<Evaluation>,
+                         sampler: CKKSSampler, permutation: GaloisPermutation? = nil) throws -> KeySwitchingKey {
+        let seed = sampler.freshSeed()
+        let digits = digitCount(level: qCount - 1)
+        var bs: [UInt64] = []
+        var as_: [UInt64] = []
+        bs.reserveCapacity(digits * keyModuli.count * degree)
+        as_.reserveCapacity(digits * keyModuli.count * degree)
+        for j in 0..<digits {
+            let a = try sampler.uniformKeyPolynomial(seed: seed, domain: UInt32(j))
+            let e = sampler.gaussian()
+            var b = sampler.smallKeyPolynomial(e)
+            var product = a
+            product.multiply(secret, moduli: keyModuli)
+            b.subtract(product, moduli: keyModuli)
+            secureZero(e)
+            secureZero(product.data)
+            addGadget(digit: j, target: target, to: &b)
+            bs.append(contentsOf: b.data)
+            as_.append(contentsOf: a.data)
+        }
+        return KeySwitchingKey(b: bs, a: as_, bShoup: shoupConstants(bs), aShoup: shoupConstants(as_),
+                               digitCount: digits, seed: seed, permutation: permutation)
+    }
+
+    /// A key-switching key from its `b_j` (validated, digit-major) and the seed of its `a_j`.
+    /// Cost: AES-CTR expansion of every `a_j`, the Shoup constants, O(N) for a permutation.
+    package func assembleKey(b: [UInt64], seed: [UInt8], galoisElement: Int, sampler: CKKSSampler) throws
+        -> KeySwitchingKey
+    {
+        let digits = digitCount(level: qCount - 1)
+        var a: [UInt64] = []
+        a.reserveCapacity(b.count)
+        for j in 0..<digits {
+            a.append(contentsOf: try sampler.uniformKeyPolynomial(seed: seed, domain: UInt32(j)).data)
+        }
+        let permutation = galoisElement == 1 ? nil : GaloisPermutation(element: galoisElement, degree: degree)
+        return KeySwitchingKey(b: b, a: a, bShoup: shoupConstants(b), aShoup: shoupConstants(a),
+                               digitCount: digits, seed: seed, permutation: permutation)
+    }
+
+    /// Shoup constants of digit-major key material (`(j·(L+K+1) + i)·N + k`).
+    package func shoupConstants(_ words: [UInt64]) -> [UInt64] {
+        let n = degree
+        let limbs = keyModuli.count
+        return [UInt64](unsafeUninitializedCapacity: words.count) { out, initialized in
+            for index in stride(from: 0, to: words.count, by: n) {
+                let m = keyModuli[(index / n) % limbs]
+                for k in 0..<n { out[index + k] = m.shoup(words[index + k]) }
+            }
+            initialized = words.count
         }
     }
 }
