@@ -24,7 +24,8 @@ package func secureZero<T>(_ array: [T]) {
 
 /// The storage of a secret key: `s` in evaluation form, its Shoup constants and its signed
 /// coefficients. Shared by every copy of the key and zeroed when the last copy is released;
-/// it has no description or mirror of its own.
+/// it has no description or mirror of its own. The arrays are zeroed in place, including any
+/// buffer they share with an array the caller kept: hand it arrays nobody reads afterwards.
 final class SecretKeyStorage: Sendable {
     let poly: RNSPolynomial<Evaluation>
     let shoup: [UInt64]
