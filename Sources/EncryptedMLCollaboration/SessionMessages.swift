@@ -55,8 +55,8 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var statisticalSecurity: Int
 
     /// A configuration (validated by `validate`).
-    public init(rounds: Int = 10, model: ModelKind = .logistic, hidden: [Int] = [32], activation: ActivationKind = .relu,
-                localEpochs: Int = 5, statisticalSecurity: Int = 40) {
+    public init(rounds: Int = 30, model: ModelKind = .logistic, hidden: [Int] = [32], activation: ActivationKind = .relu,
+                localEpochs: Int = 2, statisticalSecurity: Int = 40) {
         self.rounds = rounds
         self.model = model
         self.hidden = hidden

@@ -21,7 +21,7 @@ struct CollabServeCommand: AsyncParsableCommand {
     var parties: Int
 
     @Option(help: "Federated rounds.")
-    var rounds: Int = 10
+    var rounds: Int = 30
 
     @Option(help: "Model kind: logistic or mlp.")
     var model: String = "logistic"
@@ -32,8 +32,9 @@ struct CollabServeCommand: AsyncParsableCommand {
     @Option(help: "MLP hidden activation: relu, tanh, sigmoid, square or poly.")
     var activation: String = "relu"
 
-    @Option(name: .customLong("local-epochs"), help: "Local epochs per round (L-BFGS iterations for logistic).")
-    var localEpochs: Int = 5
+    @Option(name: .customLong("local-epochs"),
+            help: "Local epochs per round (L-BFGS iterations for logistic). Default: 2 for logistic, 20 for mlp.")
+    var localEpochs: Int?
 
     @Option(help: "Seconds a step may wait for a party before the session fails.")
     var timeout: Double = 60
@@ -55,11 +56,12 @@ struct CollabServeCommand: AsyncParsableCommand {
             guard (0...65535).contains(port) else {
                 throw CLIError.invalidValue(option: "--port", value: "\(port)", expected: "a port number in 0...65535")
             }
+            let kind = try parseChoice(model, option: "--model", as: ModelKind.self)
             let training = TrainingConfiguration(
-                rounds: rounds, model: try parseChoice(model, option: "--model", as: ModelKind.self),
+                rounds: rounds, model: kind,
                 hidden: try parseHidden(hidden),
                 activation: try parseChoice(activation, option: "--activation", as: ActivationKind.self),
-                localEpochs: localEpochs)
+                localEpochs: localEpochs ?? (kind == .logistic ? 2 : 20))
             let misbehaviour = try testMisbehave.map {
                 try parseChoice($0, option: "--test-misbehave", as: CollaborationCoordinator.Misbehaviour.self)
             }
