@@ -3,7 +3,7 @@
 SWIFT_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 ENCML := .build/release/encml
 
-.PHONY: deps build test demo bench bench-train serve-load clean
+.PHONY: deps build test demo demo-collab bench bench-collab bench-train serve-load clean
 
 deps:
 	@pkg-config --exists openblas 2>/dev/null || { \
@@ -23,8 +23,17 @@ demo: build
 	@mkdir -p $(DEMO_DIR)
 	$(ENCML) demo --out $(DEMO_DIR)
 
+# Three data owners on loopback train one model under threshold CKKS (shard 0 skewed by label):
+# joint vs each party alone vs pooled rows, one report.
+demo-collab: build
+	ENCML=$(ENCML) bash Benchmarks/collab/demo_collab.sh
+
 bench: build
 	$(ENCML) bench
+
+# Bytes and CPU per round per party, 3 and 10 parties, LR breast_cancer and MLP 64-32-10 digits.
+bench-collab: build
+	ENCML=$(ENCML) bash Benchmarks/collab/collab_bench.sh
 
 # Training speed next to NumPy and scikit-learn (pip install scikit-learn).
 bench-train: deps

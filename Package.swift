@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Plaintext", targets: ["Plaintext"]),
         .library(name: "EncryptedMLService", targets: ["EncryptedMLService"]),
         .library(name: "EncryptedMLServer", targets: ["EncryptedMLServer"]),
+        .library(name: "EncryptedMLCollaboration", targets: ["EncryptedMLCollaboration"]),
         .executable(name: "encml", targets: ["encml"]),
     ],
     dependencies: [
@@ -52,10 +53,20 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Several data owners: threshold-CKKS sessions, the coordinator (Hummingbird) and the party client.
+        .target(
+            name: "EncryptedMLCollaboration",
+            dependencies: [
+                "EncryptedML", "Models", "Plaintext",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "encml",
             dependencies: [
-                "Models", "Plaintext", "EncryptedML", "EncryptedMLService", "EncryptedMLServer",
+                "Models", "Plaintext", "EncryptedML", "EncryptedMLService", "EncryptedMLServer", "EncryptedMLCollaboration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,6 +79,11 @@ let package = Package(
         .testTarget(
             name: "EncryptedMLServiceTests",
             dependencies: ["EncryptedMLService", "EncryptedML", "Models", "Plaintext"]
+        ),
+        .testTarget(
+            name: "EncryptedMLCollaborationTests",
+            dependencies: ["EncryptedMLCollaboration", "EncryptedML", "Models", "Plaintext",
+                           .product(name: "Logging", package: "swift-log")]
         ),
         // Test targets are added with their first tests: PlaintextTests, EncryptedMLTests, encmlTests.
     ]

@@ -6,8 +6,9 @@ import Models
 enum LogisticRegressionTrainer {
     /// Fits weights on a standardized row-major `n × d` matrix and returns the output layer
     /// (1 output for two classes, `classCount` outputs otherwise).
+    /// `initial` (same shape) warm-starts the solver instead of zero weights.
     static func fit(x: [Double], n: Int, d: Int, labels: [Int], classCount: Int, options: TrainingOptions,
-                    progress: ((TrainingProgress) -> Void)?) -> DenseLayer {
+                    initial: DenseLayer? = nil, progress: ((TrainingProgress) -> Void)?) -> DenseLayer {
         let width = classCount == 2 ? 1 : classCount
         let weightCount = width * d
         let inverseC = 1 / options.inverseRegularization
@@ -15,6 +16,9 @@ enum LogisticRegressionTrainer {
         var z = [Double](repeating: 0, count: n * width)
         let ones = [Double](repeating: 1, count: n)
         var theta = [Double](repeating: 0, count: weightCount + width)
+        if let initial, initial.weights.count == weightCount, initial.bias.count == width {
+            theta = initial.weights + initial.bias
+        }
         let budget = options.effectiveEpochs()
 
         let objective: LBFGS.Objective = { theta, gradient in

@@ -8,7 +8,9 @@ import Models
 /// whole batch (see `MLPNetwork`); a step costs O(batch · Σ fan_in·fan_out) flops plus
 /// O(parameters) for Adam. Early stopping keeps the weights of the best validation loss.
 package enum MLPTrainer {
+    /// `initial` (a model of the same shape) warm-starts the network instead of Glorot initialisation.
     static func fit(x: [Double], n: Int, d: Int, labels: [Int], classCount: Int, options: TrainingOptions,
+                    initial: TrainedModel? = nil,
                     progress: ((TrainingProgress) -> Void)?) throws -> (layers: [DenseLayer], activations: [Activation]) {
         let width = classCount == 2 ? 1 : classCount
         var rng = SeededGenerator(seed: options.seed ^ 0x5EED_0F_A11)
@@ -26,6 +28,10 @@ package enum MLPTrainer {
         var network = MLPNetwork(sizes: [d] + options.hidden + [width], activation: options.activation,
                                  capacity: max(batch, validationRows.count))
         network.initialize(using: &rng)
+        if let initial, let warm = MLPNetwork(model: initial, capacity: max(batch, validationRows.count)),
+           warm.parameterCount == network.parameterCount {
+            network = warm
+        }
         let validationX = validationRows.flatMap { x[$0 * d ..< ($0 + 1) * d] }
         let validationY = validationRows.map { labels[$0] }
 

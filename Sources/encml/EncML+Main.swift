@@ -8,7 +8,16 @@ extension EncML {
     static func main() {
         do {
             var command = try parseAsRoot()
-            try command.run()
+            if let asyncCommand = command as? any AsyncParsableCommand {
+                // `collab` subcommands are async; run them on the concurrency pool.
+                nonisolated(unsafe) let asyncCommand = asyncCommand
+                try runBlocking {
+                    var command = asyncCommand
+                    try await command.run()
+                }
+            } else {
+                try command.run()
+            }
         } catch {
             let code = exitCode(for: error)
             if code == .success {

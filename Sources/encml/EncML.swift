@@ -16,6 +16,7 @@ struct EncML: ParsableCommand {
             DemoCommand.self,
             ServeCommand.self,
             QueryCommand.self,
+            CollabCommand.self,
         ]
     )
 }

@@ -1,0 +1,92 @@
+import ArgumentParser
+import EncryptedMLCollaboration
+import Foundation
+import Logging
+import Models
+
+/// `encml collab serve`: the coordinator of one session.
+struct CollabServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Coordinate one collaboration session: admit N parties, relay signed messages, add ciphertexts.",
+        discussion: """
+        Prints {"listening": URL} on stdout once bound (--port 0 picks a free port). The session \
+        ends after the last round (or after the joint statistics when the parties joined with \
+        collab stats); --out then receives the joint model, identical to every party's. A step \
+        not completed by every party within --timeout seconds fails the session everywhere.
+        """
+    )
+
+    @Option(help: "Number of parties N (N-out-of-N).")
+    var parties: Int
+
+    @Option(help: "Federated rounds.")
+    var rounds: Int = 30
+
+    @Option(help: "Model kind: logistic or mlp.")
+    var model: String = "logistic"
+
+    @Option(help: "MLP hidden layer widths, comma-separated.")
+    var hidden: String = "32"
+
+    @Option(help: "MLP hidden activation: relu, tanh, sigmoid, square or poly.")
+    var activation: String = "relu"
+
+    @Option(name: .customLong("local-epochs"),
+            help: "Local epochs per round (L-BFGS iterations for logistic). Default: 2 for logistic, 20 for mlp.")
+    var localEpochs: Int?
+
+    @Option(help: "Seconds a step may wait for a party before the session fails.")
+    var timeout: Double = 60
+
+    @Option(help: "Address to bind.")
+    var host: String = "127.0.0.1"
+
+    @Option(help: "Port to bind (0: any free port).")
+    var port: Int = 8090
+
+    @Option(help: "Where to write the joint model (JSON).")
+    var out: String?
+
+    @Option(name: .customLong("test-misbehave"), help: .hidden)
+    var testMisbehave: String?
+
+    func run() async throws {
+        try await reportingAsyncErrors {
+            guard (0...65535).contains(port) else {
+                throw CLIError.invalidValue(option: "--port", value: "\(port)", expected: "a port number in 0...65535")
+            }
+            let kind = try parseChoice(model, option: "--model", as: ModelKind.self)
+            let training = TrainingConfiguration(
+                rounds: rounds, model: kind,
+                hidden: try parseHidden(hidden),
+                activation: try parseChoice(activation, option: "--activation", as: ActivationKind.self),
+                localEpochs: localEpochs ?? (kind == .logistic ? 2 : 20))
+            let misbehaviour = try testMisbehave.map {
+                try parseChoice($0, option: "--test-misbehave", as: CollaborationCoordinator.Misbehaviour.self)
+            }
+            let coordinator = try CollaborationCoordinator(parties: parties, training: training, timeout: timeout,
+                                                           misbehaviour: misbehaviour)
+            var logger = Logger(label: "encml.collab")
+            logger.logLevel = .warning
+            let host = self.host
+            let outcome = try await CoordinatorServer(coordinator: coordinator, host: host, port: port)
+                .run(logger: logger) { bound in
+                    let line = "{\"listening\":\"http://\(host):\(bound)\"}\n"
+                    FileHandle.standardOutput.write(Data(line.utf8))
+                }
+            switch outcome {
+            case let .model(model, _):
+                if let out { try model.save(to: out) }
+            case let .statistics(stats):
+                if let out {
+                    let data = try JSONSerialization.data(withJSONObject: stats.jsonObject, options: [.sortedKeys, .prettyPrinted])
+                    try data.write(to: URL(fileURLWithPath: out))
+                }
+            }
+            if standardErrorIsTTY {
+                for line in await coordinator.log { printToStandardError(line) }
+            }
+        }
+    }
+}
