@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// A dense layer `y = W·x + b` ready for single-query encrypted evaluation: the input
 /// vector sits in slots `0..<D`, replicated with period D across all N/2 slots, and the
@@ -49,27 +50,17 @@ public struct EncodedLinearLayer: Sendable {
         let plaintexts: [CKKSPlaintext]
     }
 
-    /// The rotations a layer of this shape and these weights performs: baby steps and giant
-    /// steps of its non-zero diagonals, then the rotate-and-sum steps. O(span·D).
-    public static func rotationSteps(diagonals: MatrixDiagonals, babySteps planBabySteps: Int) -> [Int] {
-        let g = min(planBabySteps, diagonals.span)
-        var steps = Set<Int>()
-        for (i, diagonal) in diagonals.diagonals.enumerated() where diagonal != nil {
-            if i % g != 0 { steps.insert(i % g) }
-            if i >= g { steps.insert(i / g * g) }
-        }
-        var s = diagonals.span
-        while s < diagonals.blockSize { steps.insert(s); s <<= 1 }
-        return steps.sorted()
-    }
-
     /// Pre-encodes the layer (`weights` row-major `rows × columns`, one bias per row) for
     /// inputs at `level` and `scale` in a context whose slot count is a multiple of
-    /// `blockSize`. Cost: one encoding (special FFT + (ℓ+1) NTTs) per non-zero diagonal.
-    /// - Throws: `EncryptedMLError.invalidOperand` for inconsistent shapes, `.levelExhausted`
-    ///   at level 0.
+    /// `blockSize`. When `plan` is given (the layer's `LinearLayerPacking` from the model's
+    /// plan, worked out at conversion), what is built here — span, baby steps, non-zero
+    /// diagonals, rotation steps — must match it: keys were generated from the plan.
+    /// Cost: one encoding (special FFT + (ℓ+1) NTTs) per non-zero diagonal.
+    /// - Throws: `EncryptedMLError.invalidOperand` for inconsistent shapes or a build that
+    ///   differs from `plan`, `.levelExhausted` at level 0.
     public init(context: CKKSContext, weights: [Double], rows: Int, columns: Int, bias: [Double],
-                blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double) throws {
+                blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double,
+                plan: LinearLayerPacking? = nil) throws {
         guard rows > 0, columns > 0, weights.count == rows * columns, bias.count == rows else {
             throw EncryptedMLError.invalidOperand(
                 "layer of \(rows)×\(columns) needs \(rows * columns) weights and \(rows) biases, got \(weights.count) and \(bias.count)")
@@ -96,7 +87,6 @@ public struct EncodedLinearLayer: Sendable {
         self.babySteps = g
         self.inputLevel = level
         self.scale = scale
-        self.rotations = Self.rotationSteps(diagonals: diagonals, babySteps: planBabySteps)
         let slots = context.slotCount
         let primeScale = Double(context.ciphertextModuli[level].value)
         func replicated(_ block: [Double], shift: Int) -> [Double] {
@@ -119,6 +109,18 @@ public struct EncodedLinearLayer: Sendable {
         var s = span
         while s < d { steps.append(s); s <<= 1 }
         sumSteps = steps
+        // The steps `apply` performs, read off what was built: hoisted babies, giants, sums.
+        let performed = Set(blocks.flatMap(\.babies)).subtracting([0])
+            .union(blocks.map(\.giant).filter { $0 != 0 }).union(steps)
+        self.rotations = performed.sorted()
+        if let plan {
+            let built = blocks.flatMap { block in block.babies.map { block.giant + $0 } }
+            guard plan.rows == rows, plan.columns == columns, plan.span == span, plan.babySteps == g,
+                  plan.nonZeroDiagonals == built, plan.rotations == rotations else {
+                throw EncryptedMLError.invalidOperand(
+                    "the \(rows)×\(columns) layer builds span \(span), \(g) baby steps, rotations \(rotations), but the plan says span \(plan.span), \(plan.babySteps) baby steps, rotations \(plan.rotations); convert the model again")
+            }
+        }
         if span == 1 {
             self.bias = nil
             scalarBias = bias[0]
