@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "EncryptedML", targets: ["EncryptedML"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "Plaintext", targets: ["Plaintext"]),
+        .library(name: "ModelImport", targets: ["ModelImport"]),
         .library(name: "EncryptedMLService", targets: ["EncryptedMLService"]),
         .library(name: "EncryptedMLServer", targets: ["EncryptedMLServer"]),
         .library(name: "EncryptedMLCollaboration", targets: ["EncryptedMLCollaboration"]),
@@ -21,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,6 +33,12 @@ let package = Package(
         ),
         .target(name: "Models"),
         .target(name: "Plaintext", dependencies: ["Models", "CBLAS"]),
+        // ONNX → TrainedModel (`encml import`). The ONNX schema's Swift code is generated once
+        // with protoc + protoc-gen-swift and committed (Generated/); no plugin in the build.
+        .target(
+            name: "ModelImport",
+            dependencies: ["Models", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .target(
             name: "EncryptedML",
             dependencies: [
@@ -66,7 +74,8 @@ let package = Package(
         .executableTarget(
             name: "encml",
             dependencies: [
-                "Models", "Plaintext", "EncryptedML", "EncryptedMLService", "EncryptedMLServer", "EncryptedMLCollaboration",
+                "Models", "Plaintext", "ModelImport", "EncryptedML", "EncryptedMLService", "EncryptedMLServer",
+                "EncryptedMLCollaboration",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -75,6 +84,11 @@ let package = Package(
         .testTarget(name: "ModelsTests", dependencies: ["Models", "TestSupport"]),
         .testTarget(name: "EncryptedMLTests", dependencies: ["EncryptedML", "Models", "Plaintext", "TestSupport"]),
         .testTarget(name: "PlaintextTests", dependencies: ["Plaintext", "Models", "TestSupport"]),
+        .testTarget(
+            name: "ModelImportTests",
+            dependencies: ["ModelImport", "Models", "Plaintext", "EncryptedML"],
+            exclude: ["Fixtures"]  // read by path (#filePath), like the CSVs
+        ),
         .testTarget(name: "encmlTests", dependencies: ["encml"]),  // runs the built binary as a subprocess
         .testTarget(
             name: "EncryptedMLServiceTests",

@@ -43,12 +43,12 @@ public final class EncryptedInferenceService: Sendable {
     /// - Throws: `ServiceError.malformed` for an invalid model or a bad weights fingerprint.
     public init(model: EncryptedModel, limits: ServiceLimits = ServiceLimits()) throws(ServiceError) {
         do {
-            try model.validate()
             guard let tag = EncMLFormat.modelTag(weightsFingerprint: model.weightsFingerprint) else {
                 throw ServiceError.malformed("the model's weightsFingerprint '\(model.weightsFingerprint)' is not 16 hex digits; convert the model again")
             }
-            let context = try CKKSContext(model: model)
-            self.server = try InferenceServer(model: model, context: context)
+            let server = try InferenceServer(model: model)  // validates the model, builds its context
+            let context = server.context
+            self.server = server
             self.model = model
             self.context = context
             self.modelTag = tag
@@ -70,7 +70,7 @@ public final class EncryptedInferenceService: Sendable {
         try self.init(model: model, limits: limits)
     }
 
-    /// The public part of the plan (`GET /v1/model`). Cost: O(layers·D²) for the rotation list.
+    /// The public part of the plan (`GET /v1/model`), read from the plan. Cost: O(model description).
     public var modelDescription: ServedModelDescription {
         ServedModelDescription(
             weightsFingerprint: model.weightsFingerprint,
@@ -78,7 +78,7 @@ public final class EncryptedInferenceService: Sendable {
             featureNames: model.featureNames, classLabels: model.classLabels, outputCount: model.outputCount,
             decoding: model.decoding.rawValue, parameters: model.plan.parameters, depth: model.plan.depth,
             modes: PackingMode.allCases.map(\.rawValue),
-            singleQueryRotations: InferenceServer.requiredRotations(for: model),
+            singleQueryRotations: model.plan.single.rotations,
             samplesPerCiphertext: model.plan.batch.samplesPerCiphertext, limits: limits)
     }
 

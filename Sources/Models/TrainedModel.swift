@@ -99,8 +99,15 @@ public struct TrainedModel: Codable, Sendable, Equatable, JSONDocument {
         if kind == .logistic && layers.count != 1 {
             throw ModelError.invalid(reason: "logistic regression must have exactly one layer")
         }
-        for activation in activations where activation.kind == .poly && activation.coefficients.isEmpty {
-            throw ModelError.invalid(reason: "poly activation without coefficients")
+        for (index, activation) in activations.enumerated() where activation.kind == .poly {
+            let count = activation.coefficients.count
+            guard count >= 1 else { throw ModelError.invalid(reason: "poly activation \(index) has no coefficients") }
+            guard count <= EncryptedModel.maxDegree + 1 else {
+                throw ModelError.invalid(reason: "poly activation \(index) has \(count) coefficients; at most \(EncryptedModel.maxDegree + 1) (degree \(EncryptedModel.maxDegree)) can be evaluated under encryption")
+            }
+            guard activation.coefficients.allSatisfy(\.isFinite) else {
+                throw ModelError.invalid(reason: "poly activation \(index) has a non-finite coefficient")
+            }
         }
     }
 

@@ -6,7 +6,9 @@ import Models
 /// MLPClassifier (Glorot-uniform initialisation, L2 `alpha/(2·batch)·‖W‖²`, Adam with bias
 /// correction, reshuffling every epoch). Forward and backward passes are dgemm calls over the
 /// whole batch (see `MLPNetwork`); a step costs O(batch · Σ fan_in·fan_out) flops plus
-/// O(parameters) for Adam. Early stopping keeps the weights of the best validation loss.
+/// O(parameters) for Adam. Stopping as scikit-learn: on the training loss with patience by
+/// default, on a validation split (keeping the best weights) when asked or when the split is
+/// large enough (`TrainingOptions.usesValidation`).
 package enum MLPTrainer {
     /// `initial` (a model of the same shape) warm-starts the network instead of Glorot initialisation.
     static func fit(x: [Double], n: Int, d: Int, labels: [Int], classCount: Int, options: TrainingOptions,
@@ -16,7 +18,7 @@ package enum MLPTrainer {
         var rng = SeededGenerator(seed: options.seed ^ 0x5EED_0F_A11)
 
         var trainRows = Array(0..<n), validationRows: [Int] = []
-        if options.earlyStopping {
+        if options.usesValidation(rows: n) {
             let classLabels = (0..<classCount).map(String.init)
             if let split = try? Dataset.stratifiedSplitIndices(labels: labels, classLabels: classLabels,
                                                                 testFraction: options.validationFraction, seed: options.seed) {
@@ -42,6 +44,7 @@ package enum MLPTrainer {
         var order = trainRows
         var t = 0
         var best = Double.infinity, bestParameters = network.parameters, stale = 0
+        var bestTraining = Double.infinity, trainingStale = 0
         for epoch in 1...epochs {
             rng.shuffle(&order)
             var total = 0.0
@@ -75,14 +78,19 @@ package enum MLPTrainer {
             if !validationRows.isEmpty {
                 let value = network.loss(of: validationX, labels: validationY, rows: validationRows.count) / Double(validationRows.count)
                 validation = value
-                if value < best - 1e-4 {
+                if value < best - options.lossTolerance {
                     best = value; bestParameters = network.parameters; stale = 0
                 } else {
                     stale += 1
                 }
+            } else {
+                // scikit-learn's `_update_no_improvement_count` on the training loss.
+                trainingStale = loss > bestTraining - options.lossTolerance ? trainingStale + 1 : 0
+                bestTraining = min(bestTraining, loss)
             }
             progress?(TrainingProgress(epoch: epoch, totalEpochs: epochs, loss: loss, validationLoss: validation))
             if !validationRows.isEmpty && stale >= options.patience { break }
+            if validationRows.isEmpty && trainingStale > options.patience { break }
         }
         if !validationRows.isEmpty && best.isFinite { network.parameters = bestParameters }
         return network.export()

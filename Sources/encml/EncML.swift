@@ -7,7 +7,7 @@ struct EncML: ParsableCommand {
         commandName: "encml",
         abstract: "Machine-learning inference on CKKS-encrypted data.",
         subcommands: [
-            TrainCommand.self, EvaluateCommand.self, SplitCommand.self, ConvertCommand.self,
+            TrainCommand.self, EvaluateCommand.self, SplitCommand.self, ConvertCommand.self, ImportCommand.self,
             Bench.self,
             KeygenCommand.self,
             EncryptCommand.self,

@@ -15,8 +15,7 @@ struct ModelSession {
     /// Loads and validates `MODEL.he.json` and builds its context (milliseconds).
     init(path: String) throws {
         self.path = path
-        model = try EncryptedModel.load(from: path)
-        try model.validate()
+        model = try EncryptedModel.load(from: path)  // validated
         context = try CKKSContext(model: model)
         guard let tag = EncMLFormat.modelTag(weightsFingerprint: model.weightsFingerprint) else {
             throw SerializationError.invalidField(file: path, field: "weightsFingerprint",

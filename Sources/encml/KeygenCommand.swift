@@ -23,6 +23,22 @@ struct KeygenCommand: ParsableCommand {
     @Option(name: .customLong("eval-keys"), help: "Where to write the evaluation keys (CLIENT.evk) for the server.")
     var evalKeys: String
 
+    @Flag(help: "Print {\"rotations\": [steps…], \"secret_key_bytes\": n, \"evaluation_key_bytes\": n} on stdout.")
+    var json = false
+
+    /// The `--json` summary.
+    struct Summary: Encodable {
+        var rotations: [Int]
+        var secretKeyBytes: Int
+        var evaluationKeyBytes: Int
+
+        enum CodingKeys: String, CodingKey {
+            case rotations
+            case secretKeyBytes = "secret_key_bytes"
+            case evaluationKeyBytes = "evaluation_key_bytes"
+        }
+    }
+
     func run() throws {
         try reportingErrors {
             let session = try ModelSession(path: model)
@@ -35,6 +51,14 @@ struct KeygenCommand: ParsableCommand {
             let evkData = try keys.1.serialized(context: session.context, modelTag: session.tag)
             try writeBinary(skData, to: secretKey, secret: true)
             try writeBinary(evkData, to: evalKeys)
+            if json {
+                let summary = Summary(rotations: keys.1.rotationSteps, secretKeyBytes: skData.count,
+                                      evaluationKeyBytes: evkData.count)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+                return
+            }
             print("keys for \(session.context.parameters) with \(keys.1.rotationSteps.count) rotation keys in "
                   + String(format: "%.0f ms", ms) + "; wrote \(secretKey) (\(formatBytes(skData.count)), keep it private) and "
                   + "\(evalKeys) (\(formatBytes(evkData.count)), for the server)")

@@ -37,6 +37,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Random seed for the validation split, initialisation and shuffling.")
     var seed: UInt64 = 0
 
+    @Flag(name: .customLong("early-stopping"), help: "MLP: hold out 10 % of the rows and stop on the validation loss (default: only from 10000 rows on; otherwise stop when the training loss stalls, as scikit-learn).")
+    var earlyStopping = false
+
     @Option(help: "Where to write the model (JSON).")
     var out: String
 
@@ -52,7 +55,7 @@ struct TrainCommand: ParsableCommand {
             let last = LastReport()
             let trained = try Trainer.train(
                 dataset, options: TrainingOptions(kind: kind, hidden: widths, activation: activationKind,
-                                                  epochs: epochs, seed: seed)
+                                                  epochs: epochs, seed: seed, earlyStopping: earlyStopping ? true : nil)
             ) {
                 last.value = $0
                 bar.update(step: $0.epoch, total: $0.totalEpochs, loss: $0.loss, validationLoss: $0.validationLoss)

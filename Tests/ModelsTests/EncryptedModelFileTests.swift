@@ -37,8 +37,8 @@ private func converted() throws -> EncryptedModel {
 
 @Test func wrongVersionOrFormatIsRefused() throws {
     let json = String(decoding: try converted().encoded(), as: UTF8.self)
-    #expect(throws: ModelError.unsupportedVersion(file: "m.he.json", found: 3, supported: 1)) {
-        try EncryptedModel.decode(Data(json.replacingOccurrences(of: "\"version\" : 1", with: "\"version\" : 3").utf8), file: "m.he.json")
+    #expect(throws: ModelError.unsupportedVersion(file: "m.he.json", found: 3, supported: EncryptedModel.currentVersion)) {
+        try EncryptedModel.decode(Data(json.replacingOccurrences(of: "\"version\" : \(EncryptedModel.currentVersion)", with: "\"version\" : 3").utf8), file: "m.he.json")
     }
     let trained = try Synthetic.model(widths: [6, 8, 3], activation: Activation(.relu), classes: 3, seed: 1)
     do {
@@ -99,4 +99,55 @@ private func converted() throws -> EncryptedModel {
         #expect(file.probabilities(raw: row) == converted.probabilities(raw: row))
     }
     #expect(throws: ModelError.self) { try ModelFile.decode(Data("{\"format\":\"other\"}".utf8), file: "x.json") }
+}
+
+@Test func fingerprintCoversNamesLabelsAndPlan() throws {
+    let model = try converted()
+    var swapped = model
+    swapped.classLabels.swapAt(0, 1)  // would silently flip decrypted labels
+    var renamed = model
+    renamed.featureNames[0] = "other"
+    var replanned = model
+    replanned.plan.single.layers[0].rotations.append(63)
+    replanned.plan.single.rotations.append(63)  // an extra key the weights never use
+    for (name, tampered) in [("labels", swapped), ("features", renamed), ("plan", replanned)] {
+        #expect(tampered.computedFingerprint() != model.weightsFingerprint, "\(name)")
+        #expect(throws: ModelError.self, "\(name)") { try EncryptedModel.decode(try tampered.encoded(), file: "t.he.json") }
+    }
+}
+
+@Test func planWithABlockBelowALayerWidthIsAnErrorNotACrash() throws {
+    var model = try converted()
+    model.plan.single.blockSize = 4  // layer 0 reads 6 and writes 8
+    model.plan.single.giantSteps = 2
+    model.plan.single.babySteps = 2
+    model.plan.single.replicas = model.plan.single.slotCount / 4
+    model.weightsFingerprint = model.computedFingerprint()  // even with a matching fingerprint
+    do {
+        try model.validate()
+        Issue.record("a block below a layer's width must be refused")
+    } catch let ModelError.invalid(reason) {
+        #expect(reason.contains("block size 4 is below layer 0"))
+    }
+    var packing = try converted()
+    packing.plan.single.layers[1].span = 1
+    packing.weightsFingerprint = packing.computedFingerprint()
+    #expect(throws: ModelError.self) { try packing.validate() }
+}
+
+@Test func polyActivationWithAMillionCoefficientsIsRefusedBeforeTheFit() throws {
+    let base = try Synthetic.model(widths: [6, 8, 3], activation: Activation(.square), classes: 3, seed: 4)
+    var model = base
+    model.activations[0] = Activation(.poly, coefficients: [Double](repeating: 0.5, count: 1_000_000))
+    // Before the fix this call ran an O(d²) interpolation (about 10^12 operations): a hang.
+    do {
+        _ = try ModelConverter.convert(model, calibration: Synthetic.calibration(for: base, rows: 50, seed: 5))
+        Issue.record("a degree-999999 activation must be refused")
+    } catch let ModelError.invalid(reason) {
+        #expect(reason.contains("1000000 coefficients"))
+    }
+    #expect(throws: ConversionError.invalidDegree(999_999)) {
+        try PolynomialApproximation.fit(.poly, sourceCoefficients: model.activations[0].coefficients,
+                                        on: Interval(-1, 1))
+    }
 }

@@ -58,41 +58,40 @@ import Testing
     }
 }
 
-/// Simulates the single-query BSGS diagonal method in plain Double arithmetic on a replicated
-/// slot vector, using only rotations from the plan's set, and compares with W·x + b.
-private func bsgsMatVec(_ layer: DenseLayer, _ slots: [Double], packing: SingleQueryPacking) -> [Double] {
-    let d = packing.blockSize, n = packing.slotCount, g = packing.babySteps, h = packing.giantSteps
+/// Simulates the single-query hybrid BSGS diagonal method (what `EncodedLinearLayer` runs)
+/// in plain Double arithmetic on a replicated slot vector, performing only rotations that
+/// the layer's packing in the plan lists, and compares with W·x + b.
+private func bsgsMatVec(_ layer: DenseLayer, _ slots: [Double], packing: LinearLayerPacking, blockSize d: Int) -> [Double] {
+    let n = slots.count, g = packing.babySteps, span = packing.span
     let allowed = Set(packing.rotations)
     func rotate(_ v: [Double], _ k: Int) -> [Double] {
         if k == 0 { return v }
-        precondition(allowed.contains(k), "rotation \(k) is not in the plan's set")
+        precondition(allowed.contains(k), "rotation \(k) is not in the plan's set for this layer")
         return (0..<n).map { v[($0 + k) % n] }
     }
-    // Generalized diagonal i of the padded D×D matrix, replicated over all slots.
-    func diagonal(_ i: Int) -> [Double] {
-        (0..<n).map { slot in
-            let r = slot % d, c = (r + i) % d
-            return r < layer.outputCount && c < layer.inputCount ? layer.weight(output: r, input: c) : 0
-        }
-    }
-    let baby = (0..<g).map { rotate(slots, $0) }  // hoisted baby steps
+    let diagonals = MatrixDiagonals(weights: layer.weights, rows: layer.outputCount, columns: layer.inputCount,
+                                    blockSize: d, span: span)
+    #expect(diagonals.diagonals.indices.filter { diagonals.diagonals[$0] != nil } == packing.nonZeroDiagonals)
     var result = [Double](repeating: 0, count: n)
-    for j in 0..<h {
+    for j in 0..<(span / g) {
         var inner = [Double](repeating: 0, count: n)
-        for i in 0..<g {
-            // rot(diag_{jg+i}, −jg): pre-rotated once per model, in plaintext.
-            let diag = diagonal(j * g + i)
-            let pre = (0..<n).map { diag[(($0 - j * g) % n + n) % n] }
-            for s in 0..<n { inner[s] += pre[s] * baby[i][s] }
+        for k in 0..<g {
+            guard let diagonal = diagonals.diagonals[j * g + k] else { continue }
+            let x = rotate(slots, k)  // hoisted baby step
+            // rot(diag_{jg+k}, −jg), replicated: pre-rotated once per model, in plaintext.
+            for s in 0..<n { inner[s] += diagonal[((s - j * g) % d + d) % d] * x[s] }
         }
         let outer = rotate(inner, j * g)
         for s in 0..<n { result[s] += outer[s] }
     }
-    let bias = (0..<n).map { slot in slot % d < layer.outputCount ? layer.bias[slot % d] : 0 }
-    return zip(result, bias).map(+)
+    for step in packing.sumSteps(blockSize: d) {
+        let r = rotate(result, step)
+        for s in 0..<n { result[s] += r[s] }
+    }
+    return (0..<n).map { s in result[s] + (s % span < layer.outputCount ? layer.bias[s % span] : 0) }
 }
 
-@Test func rotationSetSufficesForTheBSGSDiagonalMethodOnEveryLayer() throws {
+@Test func planRotationsSufficeForTheHybridBSGSMethodOnEveryLayer() throws {
     var rng = TestRNG(seed: 5)
     for shapes in [[(32, 64), (10, 32)], [(64, 64), (64, 64)], [(32, 30), (1, 32)], [(3, 4)], [(7, 5), (3, 7)], [(16, 100), (10, 16)]] {
         let layers = shapes.map { m, n in
@@ -100,25 +99,41 @@ private func bsgsMatVec(_ layer: DenseLayer, _ slots: [Double], packing: SingleQ
                        bias: (0..<m).map { _ in rng.gaussian() })
         }
         let block = SingleQueryPacking.blockSize(forWidths: shapes.flatMap { [$0.0, $0.1] })
-        let packing = SingleQueryPacking(shapes: shapes.map { (outputs: $0.0, inputs: $0.1) }, slotCount: 4 * block)
+        let packing = try SingleQueryPacking(layers: layers, slotCount: 4 * block)
         #expect(packing.babySteps * packing.giantSteps == block)
-        #expect(packing.rotations.count == packing.babySteps + packing.giantSteps - 2)
-        #expect(Double(packing.rotations.count) <= 2 * Double(block).squareRoot() + 1)
+        #expect(packing.rotations == Array(Set(packing.layers.flatMap(\.rotations))).sorted())
+        for layer in packing.layers {
+            let g = layer.babySteps, span = layer.span
+            #expect(layer.rotations.count <= (g - 1) + (span / g - 1) + (block / span).trailingZeroBitCount)
+        }
         // Chain the layers on a replicated input (what the client encrypts).
         let input = (0..<layers[0].inputCount).map { _ in rng.gaussian() }
         var slots = (0..<packing.slotCount).map { $0 % block < input.count ? input[$0 % block] : 0 }
         var expected = input
-        for layer in layers {
-            slots = bsgsMatVec(layer, slots, packing: packing)
+        for (layer, layerPacking) in zip(layers, packing.layers) {
+            slots = bsgsMatVec(layer, slots, packing: layerPacking, blockSize: block)
             expected = layer.apply(expected)
             for (k, value) in expected.enumerated() {
                 for copy in 0..<packing.replicas { #expect(abs(slots[copy * block + k] - value) < 1e-9) }
             }
-            // Garbage in padded rows is harmless: the next layer's padded columns are zero,
-            // but zero it here to keep the comparison on the real outputs only.
+            // The output is replicated with period span; zero the padding to feed the next layer.
             slots = slots.enumerated().map { $0.offset % block < layer.outputCount ? $0.element : 0 }
         }
     }
+}
+
+@Test func zeroWeightsDropTheirDiagonalsAndRotations() throws {
+    // A 4×8 layer whose only non-zero weights lie on diagonal (c − r) mod 4 = 0: no baby step.
+    var weights = [Double](repeating: 0, count: 32)
+    for r in 0..<4 { weights[r * 8 + r] = 1; weights[r * 8 + r + 4] = 2 }
+    let layer = DenseLayer(inputCount: 8, outputCount: 4, weights: weights, bias: [0, 0, 0, 0])
+    let packing = try LinearLayerPacking(layer: layer, blockSize: 8, babySteps: 4)
+    #expect(packing.span == 4 && packing.babySteps == 4)
+    #expect(packing.nonZeroDiagonals == [0])
+    #expect(packing.rotations == [4], "only the rotate-and-sum step remains")
+    let lr = DenseLayer(inputCount: 30, outputCount: 1, weights: (0..<30).map(Double.init), bias: [0])
+    #expect(try LinearLayerPacking(layer: lr, blockSize: 32, babySteps: 8).rotations == [1, 2, 4, 8, 16],
+            "logistic regression: span 1, a rotate-and-sum of log2 D steps")
 }
 
 @Test func planLevelsChainFromTheTopToZero() throws {
@@ -130,12 +145,18 @@ private func bsgsMatVec(_ layer: DenseLayer, _ slots: [Double], packing: SingleQ
     #expect(plan.steps.last?.outputLevel == 0)
     #expect(plan.depth == 3 + conversion.model.activations.reduce(0) { $0 + $1.depth })
     #expect(plan.parameters.levels == plan.depth)
-    #expect(plan.single.rotations == [1, 2, 3, 4, 5, 6, 7, 8, 16, 24, 32, 40, 48, 56])
+    // 64→32 (span 32: babies 1…7, giants 8, 16, 24, sum 32), 32→16 and 16→10 (span 16:
+    // babies 1…7, giant 8, sums 16, 32): the union, not the full BSGS set of a 64-block.
+    #expect(plan.single.layers.map(\.span) == [32, 16, 16])
+    #expect(plan.single.rotations == [1, 2, 3, 4, 5, 6, 7, 8, 16, 24, 32])
     #expect(plan.batch.inputCiphertexts == 64 && plan.batch.outputCiphertexts == 10)
     #expect(plan.batch.samplesPerCiphertext == plan.parameters.polyDegree / 2)
-    #expect(conversion.report.rotations == 14)
-    let n = plan.parameters.polyDegree, k = plan.depth + 1
-    #expect(plan.sizes.galoisKeyBytes == 8 * k * n * (k + 1) + 32)
-    #expect(plan.sizes.singleQueryEvaluationKeyBytes == 15 * plan.sizes.galoisKeyBytes)
-    #expect(plan.sizes.queryCiphertextBytes == 8 * n * k + 32)
+    #expect(conversion.report.rotations == 11)
+    let n = plan.parameters.polyDegree
+    let bits = plan.parameters.ciphertextModulusBits, special = plan.parameters.specialModulusBits
+    let keyBytes = 40 + bits.count * (bits + special).reduce(0) { $0 + n * $1 / 8 }
+    #expect(plan.sizes.galoisKeyBytes == keyBytes)
+    #expect(plan.sizes.singleQueryEvaluationKeyBytes == 8 + 4 * 11 + 12 * keyBytes)
+    #expect(plan.sizes.queryCiphertextBytes == 12 + bits.reduce(0) { $0 + n * $1 / 8 } + 32)
+    #expect(conversion.report.sizes.evaluationKeyBytes == plan.sizes.singleQueryEvaluationKeyBytes)
 }

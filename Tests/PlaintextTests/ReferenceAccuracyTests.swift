@@ -53,13 +53,14 @@ func logisticRegressionIsWithinOnePointFiveOfScikitLearn(_ reference: Reference)
 @Test(arguments: references)
 func mlpIsWithinOnePointFiveOfScikitLearn(_ reference: Reference) throws {
     let (train, test) = try Fixtures.split(reference.name)
-    // Mean over three seeds, as the reference is a mean over five scikit-learn seeds.
+    // Mean over five seeds, as the reference is a mean over five scikit-learn seeds (default
+    // options on both sides: no validation split on these small sets, stop on the training loss).
     var accuracies: [Double] = []
-    for seed: UInt64 in 1...3 {
+    for seed: UInt64 in 1...5 {
         let model = try Trainer.train(train, kind: .mlp, hidden: [32], activation: .relu, seed: seed)
         accuracies.append(accuracy(model, on: test))
     }
-    let acc = accuracies.reduce(0, +) / 3
+    let acc = accuracies.reduce(0, +) / 5
     print("mlp \(reference.name): \(accuracies) (scikit-learn \(reference.mlpAccuracy))")
     #expect(acc >= reference.mlpAccuracy - 0.015)
 }

@@ -81,3 +81,27 @@ func deeperNetworksTrain(_ hidden: [Int]) throws {
     #expect(losses.count == 12 && losses.allSatisfy(\.isFinite))
     #expect(losses.last! < losses.first!)
 }
+
+@Test func smallDataStopsOnTheTrainingLossWithoutAValidationSplit() throws {
+    // scikit-learn's default: no hold-out on small data; stop after more than 10 epochs
+    // without a training-loss improvement of 1e-4.
+    let defaults = TrainingOptions(kind: .mlp)
+    #expect(!defaults.usesValidation(rows: 105) && !defaults.usesValidation(rows: 1257))
+    #expect(defaults.usesValidation(rows: 10_000), "a hold-out of 1000 rows is worth its cost")
+    var forced = defaults
+    forced.earlyStopping = true
+    #expect(forced.usesValidation(rows: 105))
+    #expect(defaults.effectiveEpochs(rows: 105) == 200 && defaults.patience == 10 && defaults.lossTolerance == 1e-4)
+
+    let (train, _) = try Fixtures.split("iris")
+    final class Box: @unchecked Sendable { var reports: [TrainingProgress] = [] }
+    let box = Box()
+    _ = try Trainer.train(train, options: TrainingOptions(kind: .mlp, hidden: [8], seed: 1)) { box.reports.append($0) }
+    #expect(box.reports.allSatisfy { $0.validationLoss == nil }, "every row trains")
+    // A large tolerance makes every epoch "no improvement": the run stops after patience + 1 epochs.
+    let stopped = Box()
+    var options = TrainingOptions(kind: .mlp, hidden: [8], seed: 1, patience: 3, lossTolerance: 10)
+    options.epochs = 200
+    _ = try Trainer.train(train, options: options) { stopped.reports.append($0) }
+    #expect(stopped.reports.count == 5, "epoch 1 sets the best loss, epochs 2…5 do not improve it by 10")
+}

@@ -17,6 +17,15 @@ private struct ConvertReport: Decodable {
     var parameters: Parameters
     var rotations: Int
     var activations: [Activation]
+    var sizes: Sizes
+    struct Sizes: Decodable { var evaluation_key_bytes: Int; var query_bytes_per_row: Int; var result_bytes_per_row: Int }
+}
+
+/// The `encml keygen --json` object.
+private struct KeygenReport: Decodable {
+    var rotations: [Int]
+    var secret_key_bytes: Int
+    var evaluation_key_bytes: Int
 }
 
 /// 128-bit bounds of the HomomorphicEncryption.org table (ternary secret).
@@ -47,12 +56,31 @@ private func convert(_ t: Trained, _ extra: [String] = []) throws -> (ConvertRep
     #expect(result.status == 0, "\(result.stderr)")
     #expect(result.stderr.isEmpty)
     let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
-    #expect(Set(object?.keys.map { $0 } ?? []) == ["original_accuracy", "polynomial_accuracy", "depth", "parameters", "rotations", "activations"])
+    #expect(Set(object?.keys.map { $0 } ?? []) == ["original_accuracy", "polynomial_accuracy", "depth", "parameters", "rotations", "activations", "sizes"])
+    #expect(Set((object?["sizes"] as? [String: Any])?.keys.map { $0 } ?? []) == ["evaluation_key_bytes", "query_bytes_per_row", "result_bytes_per_row"])
     #expect(Set((object?["parameters"] as? [String: Any])?.keys.map { $0 } ?? []) == ["polyDegree", "logQP", "securityBits"])
     for activation in object?["activations"] as? [[String: Any]] ?? [] {
         #expect(Set(activation.keys) == ["function", "interval", "degree", "max_error", "outside_fraction"])
     }
     return (try JSONDecoder().decode(ConvertReport.self, from: Data(result.stdout.utf8)), out)
+}
+
+/// One source of truth for the packing: keygen makes exactly as many rotation keys as
+/// `convert --json` reports, and the evaluation-key file is within 10 % of the estimate.
+private func expectKeygenMatchesTheReport(_ report: ConvertReport, model: String, dir: URL) throws {
+    let sk = dir.appendingPathComponent("client.sk").path, evk = dir.appendingPathComponent("client.evk").path
+    defer { for path in [sk, evk] { try? FileManager.default.removeItem(atPath: path) } }
+    let result = try CLI.run(["keygen", "--model", model, "--secret-key", sk, "--eval-keys", evk, "--json"])
+    #expect(result.status == 0, "\(result.stderr)")
+    let keygen = try JSONDecoder().decode(KeygenReport.self, from: Data(result.stdout.utf8))
+    #expect(keygen.rotations.count == report.rotations)
+    #expect(keygen.rotations == keygen.rotations.sorted() && keygen.rotations.allSatisfy { $0 > 0 })
+    let fileBytes = try #require(try FileManager.default.attributesOfItem(atPath: evk)[.size] as? Int)
+    #expect(keygen.evaluation_key_bytes == fileBytes)
+    #expect(keygen.secret_key_bytes == (try FileManager.default.attributesOfItem(atPath: sk)[.size] as? Int))
+    let ratio = Double(report.sizes.evaluation_key_bytes) / Double(fileBytes)
+    print("\(model): \(report.rotations) rotation keys, evaluation keys \(fileBytes) bytes, estimate \(report.sizes.evaluation_key_bytes) (×\(String(format: "%.3f", ratio)))")
+    #expect(abs(ratio - 1) <= 0.10, "estimate \(report.sizes.evaluation_key_bytes) vs file \(fileBytes)")
 }
 
 private func expectSecure(_ report: ConvertReport) {
@@ -72,6 +100,7 @@ func logisticRegressionConvertsWithoutLosingAccuracy(_ data: String, _ target: S
     #expect(report.depth == 1 && report.activations.isEmpty)
     expectSecure(report)
     #expect(FileManager.default.fileExists(atPath: out))
+    try expectKeygenMatchesTheReport(report, model: out, dir: t.dir)
 }
 
 @Test(arguments: [("breast_cancer", "diagnosis"), ("digits", ""), ("iris", "species")])
@@ -79,7 +108,8 @@ func reluMLPConvertsWithinOnePointAndFinetuningKeepsIt(_ data: String, _ target:
     let t = try trainModel(data, ["--model", "mlp", "--hidden", "32", "--activation", "relu"] + (target.isEmpty ? [] : ["--target", target]))
     defer { try? FileManager.default.removeItem(at: t.dir) }
     for extra in [[], ["--finetune", "100"]] {
-        let (report, _) = try convert(t, extra)
+        let (report, out) = try convert(t, extra)
+        if extra.isEmpty { try expectKeygenMatchesTheReport(report, model: out, dir: t.dir) }
         let original = try #require(report.original_accuracy), polynomial = try #require(report.polynomial_accuracy)
         #expect(original - polynomial <= 0.01, "\(data) \(extra): \(original) → \(polynomial)")
         #expect(report.activations.count == 1)

@@ -19,9 +19,10 @@ extension CKKSContext {
 }
 
 extension EncryptedModel {
-    /// Validates the model for the runtime and returns the context to run it in: `context` when
-    /// it has the model's parameters, a new one when it is nil. Shared by the client and the
-    /// server so that both refuse a foreign context the same way.
+    /// Validates the model (`validate()`: steps, levels, packing, fingerprint — the one check
+    /// the runtime relies on) and returns the context to run it in: `context` when it has the
+    /// model's parameters, a new one when it is nil. Shared by the client and the server so
+    /// that both refuse a foreign context the same way.
     /// - Throws: `ModelError.invalid` for an inconsistent model; `EncryptedMLError.mismatchedContext`
     ///   for a context built for other parameters.
     func runtimeContext(_ context: CKKSContext?) throws -> CKKSContext {
@@ -31,7 +32,6 @@ extension EncryptedModel {
             throw EncryptedMLError.mismatchedContext(
                 "the context's parameters \(context.parameters) are not the model's; build it with CKKSContext(model:)")
         }
-        try validateForRuntime(context: context)
         return context
     }
 }

@@ -24,11 +24,11 @@ public struct InferenceClient: Sendable {
     public func generateSecretKey() -> CKKSSecretKey { context.generateSecretKey() }
 
     /// The evaluation keys the server needs for `modes`: relinearization, plus exactly the
-    /// rotations single-query inference performs (`InferenceServer.requiredRotations`) when
+    /// rotations single-query inference performs (the plan's `single.rotations`) when
     /// `.single` is among the modes; none for batch only. Cost: one key-switching key per rotation + 1.
     public func generateEvaluationKeys(secretKey: CKKSSecretKey,
                                        modes: Set<PackingMode> = Set(PackingMode.allCases)) throws -> CKKSEvaluationKeys {
-        let rotations = modes.contains(.single) ? InferenceServer.requiredRotations(for: model) : []
+        let rotations = modes.contains(.single) ? model.plan.single.rotations : []
         return try context.generateEvaluationKeys(secretKey: secretKey, rotations: rotations)
     }
 

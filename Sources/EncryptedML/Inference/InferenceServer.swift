@@ -20,7 +20,8 @@ public final class InferenceServer: Sendable {
     /// Batch layers (empty when not prepared).
     public let batchLayers: [BatchLinearLayer]
 
-    /// Loads `model` (validated first) and pre-encodes the layers of the packing `modes`.
+    /// Loads `model` (validated first) and pre-encodes the layers of the packing `modes`; each
+    /// single-query layer is checked against its packing in the plan (the keys' rotations).
     /// Cost: one encoding per non-zero diagonal of every layer (single), O(Σ m·n·ℓ) (batch).
     /// - Throws: `ModelError.invalid` for an inconsistent model, `EncryptedMLError` for
     ///   parameters or shapes the runtime cannot use.
@@ -36,7 +37,8 @@ public final class InferenceServer: Sendable {
             let layer = model.layers[step.layer]
             return try EncodedLinearLayer(context: context, weights: layer.weights, rows: layer.outputCount,
                                           columns: layer.inputCount, bias: layer.bias, blockSize: packing.blockSize,
-                                          babySteps: packing.babySteps, level: step.inputLevel, scale: scale)
+                                          babySteps: packing.babySteps, level: step.inputLevel, scale: scale,
+                                          plan: packing.layers[step.layer])
         } : []
         batchLayers = try modes.contains(.batch) ? linearSteps.map { step in
             let layer = model.layers[step.layer]
@@ -44,21 +46,6 @@ public final class InferenceServer: Sendable {
                                         columns: layer.inputCount, bias: layer.bias, level: step.inputLevel,
                                         scale: scale)
         } : []
-    }
-
-    /// The rotation steps single-query inference of `model` performs: per layer, the baby
-    /// and giant steps of its non-zero extended diagonals and its rotate-and-sum steps
-    /// (`EncodedLinearLayer.rotationSteps`). Always a subset of `model.plan.single.rotations`.
-    /// Cost: O(layers·D²).
-    public static func requiredRotations(for model: EncryptedModel) -> [Int] {
-        let d = model.plan.single.blockSize
-        var steps = Set<Int>()
-        for layer in model.layers {
-            let diagonals = MatrixDiagonals(weights: layer.weights, rows: layer.outputCount,
-                                            columns: layer.inputCount, blockSize: d)
-            steps.formUnion(EncodedLinearLayer.rotationSteps(diagonals: diagonals, babySteps: model.plan.single.babySteps))
-        }
-        return steps.sorted()
     }
 
     /// Evaluates the model on every row of `query` with the client's `evaluationKeys`.

@@ -1,4 +1,5 @@
 import Foundation
+import Models
 
 /// A dense layer `y = W·x + b` ready for single-query encrypted evaluation: the input
 /// vector sits in slots `0..<D`, replicated with period D across all N/2 slots, and the
@@ -53,27 +54,16 @@ public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
         let plaintexts: [Encoded]
     }
 
-    /// The rotations a layer of this shape and these weights performs: baby steps and giant
-    /// steps of its non-zero diagonals, then the rotate-and-sum steps. O(span·D).
-    public static func rotationSteps(diagonals: MatrixDiagonals, babySteps planBabySteps: Int) -> [Int] {
-        let g = min(planBabySteps, diagonals.span)
-        var steps = Set<Int>()
-        for (i, diagonal) in diagonals.diagonals.enumerated() where diagonal != nil {
-            if i % g != 0 { steps.insert(i % g) }
-            if i >= g { steps.insert(i / g * g) }
-        }
-        var s = diagonals.span
-        while s < diagonals.blockSize { steps.insert(s); s <<= 1 }
-        return steps.sorted()
-    }
-
     /// Pre-encodes the layer (`weights` row-major `rows × columns`, one bias per row) for
     /// inputs at `level` and `scale` with `encode`, in slots of `slotCount` (a multiple of
     /// `blockSize`) and levels up to `maxLevel`; `prime(ℓ)` is `q_ℓ`. Cost: one encoding per
-    /// non-zero diagonal.
+    /// non-zero diagonal. When `plan` is given (the layer's `LinearLayerPacking` from the
+    /// model's plan, worked out at conversion), what is built here — span, baby steps,
+    /// non-zero diagonals, rotation steps — must match it: keys were generated from the plan.
     init(slotCount: Int, maxLevel: Int, prime: (Int) -> Double,
          encode: ([Double], Int, Double) throws -> Encoded, weights: [Double], rows: Int, columns: Int,
-         bias: [Double], blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double) throws {
+         bias: [Double], blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double,
+         plan: LinearLayerPacking?) throws {
         guard rows > 0, columns > 0, weights.count == rows * columns, bias.count == rows else {
             throw EncryptedMLError.invalidOperand(
                 "layer of \(rows)×\(columns) needs \(rows * columns) weights and \(rows) biases, got \(weights.count) and \(bias.count)")
@@ -100,7 +90,6 @@ public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
         self.babySteps = g
         self.inputLevel = level
         self.scale = scale
-        self.rotations = Self.rotationSteps(diagonals: diagonals, babySteps: planBabySteps)
         let slots = slotCount
         let primeScale = prime(level)
         func replicated(_ block: [Double], shift: Int) -> [Double] {
@@ -123,6 +112,18 @@ public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
         var s = span
         while s < d { steps.append(s); s <<= 1 }
         sumSteps = steps
+        // The steps `apply` performs, read off what was built: hoisted babies, giants, sums.
+        let performed = Set(blocks.flatMap(\.babies)).subtracting([0])
+            .union(blocks.map(\.giant).filter { $0 != 0 }).union(steps)
+        self.rotations = performed.sorted()
+        if let plan {
+            let built = blocks.flatMap { block in block.babies.map { block.giant + $0 } }
+            guard plan.rows == rows, plan.columns == columns, plan.span == span, plan.babySteps == g,
+                  plan.nonZeroDiagonals == built, plan.rotations == rotations else {
+                throw EncryptedMLError.invalidOperand(
+                    "the \(rows)×\(columns) layer builds span \(span), \(g) baby steps, rotations \(rotations), but the plan says span \(plan.span), \(plan.babySteps) baby steps, rotations \(plan.rotations); convert the model again")
+            }
+        }
         if span == 1 {
             self.bias = nil
             scalarBias = bias[0]
@@ -191,16 +192,19 @@ public typealias EncodedLinearLayer = LinearLayerCircuit<CKKSPlaintext>
 extension LinearLayerCircuit where Encoded == CKKSPlaintext {
     /// Pre-encodes the layer (`weights` row-major `rows × columns`, one bias per row) for
     /// inputs at `level` and `scale` in a context whose slot count is a multiple of
-    /// `blockSize`. Cost: one encoding (special FFT + (ℓ+1) NTTs) per non-zero diagonal.
-    /// - Throws: `EncryptedMLError.invalidOperand` for inconsistent shapes, `.levelExhausted`
-    ///   at level 0.
+    /// `blockSize`. When `plan` is given (the layer's `LinearLayerPacking` from the model's
+    /// plan), what is built must match it: keys were generated from the plan.
+    /// Cost: one encoding (special FFT + (ℓ+1) NTTs) per non-zero diagonal.
+    /// - Throws: `EncryptedMLError.invalidOperand` for inconsistent shapes or a build that
+    ///   differs from `plan`, `.levelExhausted` at level 0.
     public init(context: CKKSContext, weights: [Double], rows: Int, columns: Int, bias: [Double],
-                blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double) throws {
+                blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double,
+                plan: LinearLayerPacking? = nil) throws {
         try self.init(slotCount: context.slotCount, maxLevel: context.maxLevel,
                       prime: { Double(context.ciphertextModuli[$0].value) },
                       encode: { try context.encode($0, level: $1, scale: $2) },
                       weights: weights, rows: rows, columns: columns, bias: bias, blockSize: d,
-                      babySteps: planBabySteps, level: level, scale: scale)
+                      babySteps: planBabySteps, level: level, scale: scale, plan: plan)
     }
 
     /// `W·x + b` for an encrypted `x` (see `apply(_:evaluator:)`). Cost: `rotationCount`
@@ -214,12 +218,13 @@ extension LinearLayerCircuit where Encoded == CKKSPlaintext {
 extension LinearLayerCircuit where Encoded == PlainSlots {
     /// The same layer for the no-encryption evaluator (diagonals as plain slot vectors).
     public init(evaluator: PlainSlotEvaluator, weights: [Double], rows: Int, columns: Int, bias: [Double],
-                blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double) throws {
+                blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double,
+                plan: LinearLayerPacking? = nil) throws {
         try self.init(slotCount: evaluator.slotCount, maxLevel: evaluator.maxLevel,
                       prime: { evaluator.prime(atLevel: $0) },
                       encode: { try evaluator.encode($0, level: $1, scale: $2) },
                       weights: weights, rows: rows, columns: columns, bias: bias, blockSize: d,
-                      babySteps: planBabySteps, level: level, scale: scale)
+                      babySteps: planBabySteps, level: level, scale: scale, plan: plan)
     }
 }
 

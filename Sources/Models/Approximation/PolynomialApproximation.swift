@@ -51,7 +51,8 @@ public struct PolynomialApproximation: Codable, Sendable, Equatable {
     /// degree `choice` gives. Cost: O(d²) per tried degree plus O(grid · d) to measure the error.
     ///
     /// - Throws: `ConversionError.invalidInterval` for an empty or non-finite interval,
-    ///   `ConversionError.invalidDegree` for a fixed degree outside 1…1023,
+    ///   `ConversionError.invalidDegree` for a fixed degree outside 1…1023 or a polynomial
+    ///   (`poly`) of degree above 1023 (refused before any fit),
     ///   `ConversionError.unreachableError` when no degree ≤ `maxDegree` meets the target.
     public static func fit(_ function: ApproximatedFunction, sourceCoefficients: [Double] = [],
                            on interval: Interval, degree choice: DegreeChoice = .standard,
@@ -60,6 +61,8 @@ public struct PolynomialApproximation: Codable, Sendable, Equatable {
         let f: (Double) -> Double = { t in function.value(interval.point(unit: t), coefficients: sourceCoefficients) }
 
         if let exactDegree = function.polynomialDegree(coefficients: sourceCoefficients) {
+            // Checked before the O(d²) interpolation: a huge coefficient list is refused at once.
+            guard exactDegree <= 1023 else { throw ConversionError.invalidDegree(exactDegree) }
             let series = ChebyshevSeries.interpolating(degree: exactDegree, f)
             let error = maxError(function: function, coefficients: sourceCoefficients, interval: interval, series: series, points: errorGridPoints)
             return PolynomialApproximation(function: function, sourceCoefficients: sourceCoefficients, interval: interval,

@@ -30,6 +30,29 @@ public struct ConversionReport: Codable, Sendable, Equatable {
         }
     }
 
+    /// Estimated file sizes (`SizeEstimate`) a user plans with, single-query packing.
+    public struct Sizes: Codable, Sendable, Equatable {
+        /// The evaluation-key file keygen writes (relinearization + the plan's rotation keys).
+        public var evaluationKeyBytes: Int
+        /// One encrypted query row (one seeded ciphertext).
+        public var queryBytesPerRow: Int
+        /// One encrypted result row (one ciphertext at level 0).
+        public var resultBytesPerRow: Int
+
+        /// The figures of `estimate`.
+        public init(_ estimate: SizeEstimate) {
+            evaluationKeyBytes = estimate.singleQueryEvaluationKeyBytes
+            queryBytesPerRow = estimate.queryCiphertextBytes
+            resultBytesPerRow = estimate.resultCiphertextBytes
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case evaluationKeyBytes = "evaluation_key_bytes"
+            case queryBytesPerRow = "query_bytes_per_row"
+            case resultBytesPerRow = "result_bytes_per_row"
+        }
+    }
+
     /// Accuracy of the original model on the calibration data (nil without labels).
     public var originalAccuracy: Double?
     /// Accuracy of the polynomial model in plaintext on the calibration data (nil without labels).
@@ -38,13 +61,15 @@ public struct ConversionReport: Codable, Sendable, Equatable {
     public var depth: Int
     /// Chosen parameters.
     public var parameters: Parameters
-    /// Number of rotation (Galois) keys for single-query inference.
+    /// Number of rotation (Galois) keys for single-query inference: exactly those keygen makes.
     public var rotations: Int
     /// Per polynomial activation.
     public var activations: [ActivationSummary]
+    /// Estimated sizes of keys, queries and results.
+    public var sizes: Sizes
 
     enum CodingKeys: String, CodingKey {
-        case depth, parameters, rotations, activations
+        case depth, parameters, rotations, activations, sizes
         case originalAccuracy = "original_accuracy"
         case polynomialAccuracy = "polynomial_accuracy"
     }
@@ -58,6 +83,7 @@ public struct ConversionReport: Codable, Sendable, Equatable {
         try c.encode(parameters, forKey: .parameters)
         try c.encode(rotations, forKey: .rotations)
         try c.encode(activations, forKey: .activations)
+        try c.encode(sizes, forKey: .sizes)
     }
 
     /// Accuracy lost by the conversion in percentage points (nil without labels).

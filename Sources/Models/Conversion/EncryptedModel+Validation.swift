@@ -6,8 +6,10 @@ extension EncryptedModel {
     /// Largest layer width a file may carry.
     public static let maxWidth = 65_536
 
-    /// Checks every shape, count, value, the plan and the fingerprint; throws
-    /// `ModelError.invalid` on the first problem. O(model size).
+    /// Checks every shape, count, value, the plan (its steps, levels, parameters and the
+    /// packing these weights get, `InferencePlan.validate(layers:…)`) and the fingerprint;
+    /// throws `ModelError.invalid` on the first problem. Sizes are checked before any work
+    /// that depends on them. O(model size).
     public func validate() throws {
         guard format == Self.formatName else {
             throw ModelError.invalid(reason: "format is \"\(format)\", expected \"\(Self.formatName)\"")
@@ -42,15 +44,11 @@ extension EncryptedModel {
                 throw ModelError.invalid(reason: "polynomial \(index) has no, too many or non-finite coefficients, or an empty interval")
             }
         }
-        try plan.validate()
-        let planned = plan.steps.filter { $0.operation != .linear }.map(\.degree)
-        let actual = activations.map(\.degree) + (outputSigmoid.map { [$0.degree] } ?? [])
-        guard planned == actual, plan.steps.filter({ $0.operation == .linear }).count == layers.count else {
-            throw ModelError.invalid(reason: "the plan's steps do not match the layers and polynomial degrees")
-        }
+        try plan.validate(layers: layers, activationDegrees: activations.map(\.degree),
+                          outputDegree: outputSigmoid?.degree)
         let fingerprint = computedFingerprint()
         guard fingerprint == weightsFingerprint else {
-            throw ModelError.invalid(reason: "weights fingerprint \(fingerprint) differs from the recorded \(weightsFingerprint): the file was modified or corrupted; convert the model again")
+            throw ModelError.invalid(reason: "fingerprint \(fingerprint) differs from the recorded \(weightsFingerprint): the file's names, weights or plan were modified or corrupted; convert the model again")
         }
     }
 

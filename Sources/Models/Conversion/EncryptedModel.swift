@@ -17,13 +17,16 @@ public enum OutputDecoding: String, Codable, Sendable {
 /// The layers are folded: the standardizer is inside layer 0 (the client encrypts raw
 /// feature values), and each activation's interval change of variable is inside the
 /// layer before it, so the runtime evaluates `activations[k].series` directly on layer
-/// k's output. `weightsFingerprint` (FNV-1a, see `WeightFingerprint`) covers every
-/// number the server computes with and is checked on load.
+/// k's output. `weightsFingerprint` (FNV-1a, see `WeightFingerprint`) covers everything
+/// keys and ciphertexts depend on — the feature and class names, the decoding, every
+/// number the server computes with and the plan — and is checked on load; keys and
+/// ciphertext files carry it as their model tag.
 public struct EncryptedModel: Codable, Sendable, Equatable, JSONDocument {
     /// Format identifier written into every file.
     public static let formatName = "encml.he-model"
-    /// The format version this build writes and reads.
-    public static let currentVersion = 1
+    /// The format version this build writes and reads (2: per-layer packing in the plan,
+    /// fingerprint over names and plan).
+    public static let currentVersion = 2
 
     /// Always `encml.he-model`.
     public var format: String
@@ -47,7 +50,7 @@ public struct EncryptedModel: Codable, Sendable, Equatable, JSONDocument {
     public var decoding: OutputDecoding
     /// Levels, scales, packing, rotations, parameters, size estimates.
     public var plan: InferencePlan
-    /// FNV-1a fingerprint (16 hex digits) of the layers and polynomial coefficients.
+    /// FNV-1a fingerprint (16 hex digits) of names, decoding, layers, polynomials and plan.
     public var weightsFingerprint: String
 
     /// Assembles a model and computes its fingerprint.
@@ -76,10 +79,17 @@ public struct EncryptedModel: Codable, Sendable, Equatable, JSONDocument {
     /// Number of values the server returns per sample.
     public var outputCount: Int { layers.last?.outputCount ?? 0 }
 
-    /// The fingerprint of the current numbers (see `WeightFingerprint`): per layer its shape,
-    /// weights and bias; then each activation's and the output sigmoid's Chebyshev coefficients.
+    /// The fingerprint of what keys and ciphertexts depend on (see `WeightFingerprint`): the
+    /// feature names, target name, class labels and decoding; per layer its shape, weights and
+    /// bias; each activation's and the output sigmoid's Chebyshev coefficients; then the plan
+    /// (`InferencePlan.fingerprint`). A swapped label list or a hand-edited plan changes it.
+    /// O(model size).
     public func computedFingerprint() -> String {
         var h = WeightFingerprint()
+        h.update(strings: featureNames)
+        h.update(string: targetName)
+        h.update(strings: classLabels)
+        h.update(string: decoding.rawValue)
         h.update(layers.count)
         for layer in layers {
             h.update(layer.inputCount)
@@ -89,6 +99,7 @@ public struct EncryptedModel: Codable, Sendable, Equatable, JSONDocument {
         }
         for activation in activations { h.update(activation.series.coefficients) }
         h.update(outputSigmoid?.series.coefficients ?? [])
+        plan.fingerprint(into: &h)
         return h.hex
     }
 

@@ -56,37 +56,48 @@ public struct InferencePlan: Codable, Sendable, Equatable {
     /// The number of Galois keys single-query inference needs.
     public var rotationCount: Int { single.rotations.count }
 
+    /// The operation, layer, degree and depth of every step, in evaluation order, for dense
+    /// layers `0..<layerCount` with a polynomial of `activationDegrees[k]` after layer k and
+    /// an optional output polynomial: `linear 0, activation 0, linear 1, …, linear L−1
+    /// [, outputSigmoid]`. A linear step costs one level, a polynomial of degree d
+    /// `⌈log2(d+1)⌉`. The one derivation that `make` builds and `EncryptedModel.validate`
+    /// checks against. O(layers).
+    public static func stepSequence(layerCount: Int, activationDegrees: [Int], outputDegree: Int?)
+        -> [(operation: Operation, layer: Int, degree: Int, depth: Int)] {
+        var steps: [(operation: Operation, layer: Int, degree: Int, depth: Int)] = []
+        for index in 0..<layerCount {
+            steps.append((.linear, index, 0, 1))
+            if index < activationDegrees.count {
+                let d = activationDegrees[index]
+                steps.append((.activation, index, d, ChebyshevSeries.depth(forDegree: d)))
+            }
+        }
+        if let d = outputDegree {
+            steps.append((.outputSigmoid, layerCount - 1, d, ChebyshevSeries.depth(forDegree: d)))
+        }
+        return steps
+    }
+
     /// Plans a model with dense `layers`, activation polynomial `activationDegrees` after every
-    /// layer but the last, and an optional output polynomial.
+    /// layer but the last, and an optional output polynomial. O(Σ m·n) for the packing analysis.
     ///
     /// - Throws: `ConversionError.impossiblePrecision` when no 128-bit parameters fit.
     public static func make(layers: [DenseLayer], activationDegrees: [Int], outputDegree: Int?,
                             precisionBits: Int, outputMagnitude: Double) throws -> InferencePlan {
         precondition(activationDegrees.count == layers.count - 1)
-        var stepsWithoutLevels: [(Operation, Int, Int, Int)] = []  // op, layer, degree, depth
-        for (index, _) in layers.enumerated() {
-            stepsWithoutLevels.append((.linear, index, 0, 1))
-            if index < activationDegrees.count {
-                let d = activationDegrees[index]
-                stepsWithoutLevels.append((.activation, index, d, ChebyshevSeries.depth(forDegree: d)))
-            }
-        }
-        if let d = outputDegree {
-            stepsWithoutLevels.append((.outputSigmoid, layers.count - 1, d, ChebyshevSeries.depth(forDegree: d)))
-        }
-        let depth = stepsWithoutLevels.reduce(0) { $0 + $1.3 }
-        let shapes = layers.map { (outputs: $0.outputCount, inputs: $0.inputCount) }
-        let block = SingleQueryPacking.blockSize(forWidths: shapes.flatMap { [$0.outputs, $0.inputs] })
+        let sequence = stepSequence(layerCount: layers.count, activationDegrees: activationDegrees, outputDegree: outputDegree)
+        let depth = sequence.reduce(0) { $0 + $1.depth }
+        let block = SingleQueryPacking.blockSize(forWidths: layers.flatMap { [$0.outputCount, $0.inputCount] })
         let parameters = try ParameterChoice.choose(depth: depth, precisionBits: precisionBits,
                                                     outputMagnitude: outputMagnitude, minimumSlots: block)
         var level = depth
-        let steps = stepsWithoutLevels.map { op, layer, degree, stepDepth in
+        let steps = sequence.map { op, layer, degree, stepDepth in
             defer { level -= stepDepth }
             return Step(operation: op, layer: layer, degree: degree, depth: stepDepth, inputLevel: level,
                         outputLevel: level - stepDepth, scaleBits: parameters.scaleBits)
         }
         let slots = parameters.polyDegree / 2
-        let single = SingleQueryPacking(shapes: shapes, slotCount: slots)
+        let single = try SingleQueryPacking(layers: layers, slotCount: slots)
         let batch = BatchPacking(samplesPerCiphertext: slots, inputCiphertexts: layers[0].inputCount,
                                  outputCiphertexts: layers[layers.count - 1].outputCount)
         return InferencePlan(depth: depth, parameters: parameters, steps: steps, single: single, batch: batch,
@@ -115,6 +126,37 @@ public struct InferencePlan: Codable, Sendable, Equatable {
               single.rotations.allSatisfy({ $0 > 0 && $0 < b }), single.babySteps * single.giantSteps == b else {
             throw ModelError.invalid(reason: "plan single-query packing is inconsistent (block \(b), \(single.slotCount) slots)")
         }
+        guard batch.samplesPerCiphertext == parameters.polyDegree / 2 else {
+            throw ModelError.invalid(reason: "plan batch packing holds \(batch.samplesPerCiphertext) samples per ciphertext, its parameters give \(parameters.polyDegree / 2)")
+        }
+        guard sizes == SizeEstimate(parameters: parameters, rotationCount: single.rotations.count,
+                                    featureCount: batch.inputCiphertexts) else {
+            throw ModelError.invalid(reason: "plan size estimates do not match its parameters and rotations")
+        }
+    }
+
+    /// Checks the plan against the model it belongs to: the steps are exactly
+    /// `stepSequence` of these layers and degrees (levels chained by `validate()`), the
+    /// batch layout has one input per feature and one output per model output, and the
+    /// single-query packing is the one these weights get (`SingleQueryPacking.validate`).
+    /// O(Σ m·n). - Throws: `ModelError.invalid` naming the first mismatch.
+    public func validate(layers: [DenseLayer], activationDegrees: [Int], outputDegree: Int?) throws {
+        try single.validate(layers: layers, slotCount: parameters.polyDegree / 2)  // first: names a too-small block
+        try validate()
+        let expected = Self.stepSequence(layerCount: layers.count, activationDegrees: activationDegrees,
+                                         outputDegree: outputDegree)
+        guard steps.count == expected.count else {
+            throw ModelError.invalid(reason: "the plan has \(steps.count) steps, the layers and polynomials need \(expected.count); convert the model again")
+        }
+        for (step, e) in zip(steps, expected) {
+            guard step.operation == e.operation, step.layer == e.layer, step.degree == e.degree, step.depth == e.depth else {
+                throw ModelError.invalid(reason: "plan step \(step.operation.rawValue) \(step.layer) (degree \(step.degree), depth \(step.depth)) should be \(e.operation.rawValue) \(e.layer) (degree \(e.degree), depth \(e.depth)); convert the model again")
+            }
+        }
+        guard let first = layers.first, let last = layers.last, batch.inputCiphertexts == first.inputCount,
+              batch.outputCiphertexts == last.outputCount else {
+            throw ModelError.invalid(reason: "plan batch packing (\(batch.inputCiphertexts) inputs, \(batch.outputCiphertexts) outputs) does not match the layers")
+        }
     }
 }
 
@@ -124,4 +166,32 @@ public enum PackingMode: String, Codable, Sendable, CaseIterable {
     case single
     /// One ciphertext per feature, samples in the slots (no rotations).
     case batch
+}
+
+extension InferencePlan {
+    /// Feeds everything the runtime, the keys and the ciphertexts depend on: depth, the
+    /// parameters, every step, both packings with each layer's analysis. The size estimates
+    /// follow from these and are left out. O(steps + Σ diagonals).
+    public func fingerprint(into h: inout WeightFingerprint) {
+        h.update(depth)
+        h.update(parameters.polyDegree)
+        h.update(ints: parameters.ciphertextModulusBits)
+        h.update(ints: parameters.specialModulusBits)
+        h.update(ints: [parameters.scaleBits, parameters.logQP, parameters.maxLogQP, parameters.securityBits,
+                        parameters.precisionBits])
+        h.update(steps.count)
+        for step in steps {
+            h.update(string: step.operation.rawValue)
+            h.update(ints: [step.layer, step.degree, step.depth, step.inputLevel, step.outputLevel, step.scaleBits])
+        }
+        h.update(ints: [single.blockSize, single.slotCount, single.replicas, single.babySteps, single.giantSteps])
+        h.update(single.layers.count)
+        for layer in single.layers {
+            h.update(ints: [layer.rows, layer.columns, layer.span, layer.babySteps])
+            h.update(ints: layer.nonZeroDiagonals)
+            h.update(ints: layer.rotations)
+        }
+        h.update(ints: single.rotations)
+        h.update(ints: [batch.samplesPerCiphertext, batch.inputCiphertexts, batch.outputCiphertexts])
+    }
 }

@@ -149,7 +149,7 @@ public enum ModelConverter {
             originalAccuracy: originalAccuracy, polynomialAccuracy: polynomialAccuracy, depth: plan.depth,
             parameters: .init(polyDegree: plan.parameters.polyDegree, logQP: plan.parameters.logQP,
                               securityBits: plan.parameters.securityBits),
-            rotations: plan.rotationCount, activations: summaries)
+            rotations: plan.rotationCount, activations: summaries, sizes: .init(plan.sizes))
         return Conversion(model: encrypted, report: report, calibrations: outputs)
     }
 }

@@ -1,15 +1,17 @@
-/// Estimated serialized sizes in bytes, from the parameters alone.
+/// Estimated serialized sizes in bytes, from the parameters and the plan's rotation count.
 ///
-/// Model: 8 bytes per residue; a ciphertext at level ℓ holds `2·N·(ℓ + 1)` residues;
-/// a key-switching key has one digit per ciphertext prime, each a pair of polynomials
-/// over Q·P, stored seeded (the uniform half regenerated from a 32-byte seed), so
-/// `k·N·(k + 1)` residues for `k` ciphertext primes and one special prime. Fresh
-/// client ciphertexts are symmetric and seeded too (`N·k` residues). Headers are
-/// ignored (< 1 KiB).
+/// Model of the files (`EncryptedML/Serialization`): residues are bit-packed at their
+/// prime's width, so a polynomial over primes of `b_i` bits takes `N·Σ b_i / 8` bytes. A
+/// ciphertext at level ℓ holds two polynomials over `q_0…q_ℓ`; a fresh client ciphertext is
+/// seeded (its second polynomial stored as a 32-byte seed); each ciphertext has a 12-byte
+/// header. A key-switching key has `⌈k/p⌉` digits (k ciphertext primes, p special primes),
+/// each the `b` half of a pair over Q·P (the uniform half stored as one 32-byte seed), plus 8
+/// bytes of element and digit count. The evaluation-key file adds 8 bytes and 4 per
+/// rotation step. File headers (< 1 KiB) are ignored.
 public struct SizeEstimate: Codable, Sendable, Equatable {
-    /// One fresh seeded query ciphertext (single-query mode).
+    /// One fresh seeded query ciphertext (single-query mode: one per row).
     public var queryCiphertextBytes: Int
-    /// One result ciphertext at level 0 (non-seeded).
+    /// One result ciphertext at level 0 (not seeded; single-query mode: one per row).
     public var resultCiphertextBytes: Int
     /// A batch query set: one seeded ciphertext per feature.
     public var batchQueryBytes: Int
@@ -22,18 +24,22 @@ public struct SizeEstimate: Codable, Sendable, Equatable {
     /// Evaluation keys for batch inference: relinearization only.
     public var batchEvaluationKeyBytes: Int
 
-    /// Computes the estimates for `parameters`, `rotationCount` Galois keys and `featureCount` features.
+    /// Computes the estimates for `parameters`, `rotationCount` Galois keys and `featureCount`
+    /// features. O(primes).
     public init(parameters: ParameterChoice, rotationCount: Int, featureCount: Int) {
         let n = parameters.polyDegree
-        let k = parameters.ciphertextModulusBits.count
-        let special = parameters.specialModulusBits.count
-        queryCiphertextBytes = 8 * n * k + 32
-        resultCiphertextBytes = 8 * 2 * n
+        let q = parameters.ciphertextModulusBits
+        let p = parameters.specialModulusBits
+        let seed = 32, ciphertextHeader = 12
+        func polynomialBytes(_ bits: [Int]) -> Int { bits.reduce(0) { $0 + n * $1 / 8 } }
+        queryCiphertextBytes = ciphertextHeader + polynomialBytes(q) + seed
+        resultCiphertextBytes = ciphertextHeader + 2 * polynomialBytes(Array(q.prefix(1)))
         batchQueryBytes = featureCount * queryCiphertextBytes
-        let keySwitchingKey = 8 * k * n * (k + special) + 32
+        let digits = (q.count + max(p.count, 1) - 1) / max(p.count, 1)
+        let keySwitchingKey = 8 + seed + digits * polynomialBytes(q + p)
         relinearizationKeyBytes = keySwitchingKey
         galoisKeyBytes = keySwitchingKey
-        singleQueryEvaluationKeyBytes = keySwitchingKey * (1 + rotationCount)
-        batchEvaluationKeyBytes = keySwitchingKey
+        singleQueryEvaluationKeyBytes = 8 + 4 * rotationCount + keySwitchingKey * (1 + rotationCount)
+        batchEvaluationKeyBytes = 8 + keySwitchingKey
     }
 }

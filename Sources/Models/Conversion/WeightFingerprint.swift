@@ -5,7 +5,8 @@
 /// weight), not a cryptographic hash: FNV-1a is not collision resistant.
 /// Definition: offset basis 0xcbf29ce484222325, prime 0x100000001b3, fed byte by
 /// byte with each number as its 8 little-endian bytes (`Int` as Int64,
-/// `Double` as its IEEE-754 bit pattern), in the order `update` is called.
+/// `Double` as its IEEE-754 bit pattern; a string as its UTF-8 length, then its bytes
+/// zero-padded to whole 8-byte words), in the order `update` is called.
 public struct WeightFingerprint: Sendable {
     /// The running 64-bit state (the fingerprint so far).
     public var value: UInt64 = 0xcbf2_9ce4_8422_2325
@@ -32,6 +33,29 @@ public struct WeightFingerprint: Sendable {
     public mutating func update(_ values: [Double]) {
         update(values.count)
         for x in values { update(word: x.bitPattern) }
+    }
+
+    /// Feeds a count followed by every integer. O(values.count).
+    public mutating func update(ints values: [Int]) {
+        update(values.count)
+        for x in values { update(x) }
+    }
+
+    /// Feeds a string as its UTF-8 byte count followed by its bytes packed 8 to a word. O(length).
+    public mutating func update(string: String) {
+        let bytes = Array(string.utf8)
+        update(bytes.count)
+        for start in stride(from: 0, to: bytes.count, by: 8) {
+            var word: UInt64 = 0
+            for (k, byte) in bytes[start..<min(start + 8, bytes.count)].enumerated() { word |= UInt64(byte) << (8 * k) }
+            update(word: word)
+        }
+    }
+
+    /// Feeds a count followed by every string. O(total length).
+    public mutating func update(strings: [String]) {
+        update(strings.count)
+        for s in strings { update(string: s) }
     }
 
     /// The fingerprint as 16 lowercase hexadecimal digits.
