@@ -53,7 +53,7 @@ func parseHidden(_ text: String) throws -> [Int] {
 }
 
 // Choices parse as enums: argument-parser lists the accepted values in `--help` and in the error.
-extension PackingMode: @retroactive ExpressibleByArgument {}
-extension ModelKind: @retroactive ExpressibleByArgument {}
-extension ActivationKind: @retroactive ExpressibleByArgument {}
+extension PackingMode: ExpressibleByArgument {}
+extension ModelKind: ExpressibleByArgument {}
+extension ActivationKind: ExpressibleByArgument {}
 extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EncryptedML
+import Models
 
 /// `--model MODEL.he.json`, shared by the commands that work on a converted model.
 struct ConvertedModelOption: ParsableArguments {

@@ -87,7 +87,8 @@ private struct IDBody: Decodable { var id: String }
                                      body: ByteBuffer(bytes: f.keys.evaluationKeyBytes)) { #expect($0.status == .unsupportedMediaType) }
             try await client.execute(uri: "/v1/nothing", method: .get, headers: bearer(tokenA)) { response in
                 #expect(response.status == .notFound)
-                #expect(try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView)).code == "not_found")
+                let body = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView))
+                #expect(body.code == "not_found")
             }
         }
         #expect(service.registry.statistics.clients == 0)

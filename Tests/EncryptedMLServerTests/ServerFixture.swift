@@ -3,6 +3,7 @@ import EncryptedMLClient
 import EncryptedMLServer
 import EncryptedMLService
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Models

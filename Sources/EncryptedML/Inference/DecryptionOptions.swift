@@ -67,7 +67,7 @@ struct FloodingSampler {
 
     /// One sample of N(0, σ²).
     mutating func next(deviation: Double) -> Double {
-        let u1 = (Double(generator.next() >> 11) + 1) / 9_007_199_254_740_993  // (0, 1]
+        let u1 = (Double(generator.next() >> 11) + 1) / 9_007_199_254_740_992  // (0, 1]
         let u2 = Double(generator.next() >> 11) / 9_007_199_254_740_992  // [0, 1)
         return deviation * (-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2)
     }
