@@ -103,8 +103,8 @@ public func buildRouter(service: EncryptedInferenceService, authentication: Clie
 }
 
 /// The Hummingbird application of an EncryptedML server: `buildRouter` on
-/// `configuration.host:port`, HTTP/1.1 with idle connections closed after
-/// `service.limits.readTimeoutSeconds`. Run it with `runService()` (stops on SIGINT/SIGTERM
+/// `configuration.host:port`, HTTP/1.1 with silent connections closed after twice
+/// `service.limits.readTimeoutSeconds` (a stalled body is answered 408 after once). Run it with `runService()` (stops on SIGINT/SIGTERM
 /// after finishing in-flight requests). Cost: O(1).
 /// - Parameters:
 ///   - service: the inference service.
@@ -118,7 +118,7 @@ public func buildApplication(service: EncryptedInferenceService, configuration: 
     let host = configuration.host
     return Application(
         router: buildRouter(service: service, authentication: configuration.authentication, logger: logger),
-        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(service.limits.readTimeoutSeconds)))),
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(2 * service.limits.readTimeoutSeconds)))),
         configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "encml"),
         onServerRunning: { channel in
             let bound = channel.localAddress?.port ?? 0

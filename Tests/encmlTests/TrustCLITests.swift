@@ -151,7 +151,7 @@ private struct Report: Decodable { var predictions: [String]; var probabilities:
         defer { try? FileManager.default.removeItem(at: dir) }
         let f = { dir.appendingPathComponent($0).path }
         let csv = chain.path("test.csv")
-        for step in [["convert", "--model", chain.path("a.json"), "--calibration", chain.path("train.csv"), "--out", f("s.he.json"), "--shared-results"],
+        for step in [["convert", "--model", chain.path("a.json"), "--calibration", chain.path("train.csv"), "--out", f("s.he.json"), "--shared-results", "--precision", "14"],
                      ["keygen", "--model", f("s.he.json"), "--secret-key", f("s.sk"), "--eval-keys", f("s.evk")],
                      ["encrypt", "--model", f("s.he.json"), "--secret-key", f("s.sk"), "--data", csv, "--out", f("q.ct"), "--mode", "batch"],
                      ["infer", "--model", f("s.he.json"), "--eval-keys", f("s.evk"), "--in", f("q.ct"), "--out", f("r.ct")]] {
@@ -159,7 +159,7 @@ private struct Report: Decodable { var predictions: [String]; var probabilities:
             #expect(r.status == 0, "\(step[0]): \(r.stderr)")
         }
         let model = try EncryptedModel.load(from: f("s.he.json"))
-        #expect(model.plan.parameters.precisionBits == 36, "20 bits asked + 16 reserved for flooding")
+        #expect(model.plan.parameters.precisionBits == 30, "14 bits asked + 16 reserved for flooding")
         let flat = try CSVReader.read(path: csv).numericMatrix(columns: model.featureNames)
         let rows = stride(from: 0, to: flat.count, by: model.featureCount).map { Array(flat[$0..<($0 + model.featureCount)]) }
         var releases: [Report] = []
