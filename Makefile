@@ -3,7 +3,7 @@
 SWIFT_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 ENCML := .build/release/encml
 
-.PHONY: deps build test demo demo-collab bench bench-collab bench-train serve-load clean
+.PHONY: deps build test demo demo-collab bench bench-collab bench-train serve-load fuzz clean
 
 deps:
 	@pkg-config --exists openblas 2>/dev/null || { \
@@ -40,9 +40,15 @@ bench-train: deps
 	cd Benchmarks && swift build $(SWIFT_FLAGS) --product train-speed
 	python3 Benchmarks/peers/train_peers.py
 
-# 8 concurrent clients for 60 s against a real encml serve on 127.0.0.1 (Python stdlib).
+# 8 concurrent clients (one bearer token each) for 60 s against a real encml serve on
+# 127.0.0.1 (Python stdlib), after a stream of 20 key uploads (server RSS per upload).
 serve-load: build
-	python3 Benchmarks/load/serve_load.py --clients 8 --duration 60 --max-requests 20000
+	python3 Benchmarks/load/serve_load.py --clients 8 --duration 60 --max-requests 20000 --key-uploads 20
+
+# libFuzzer: every reader of untrusted input, FUZZ_SECONDS each (Fuzz/run.sh; fails on a crash).
+FUZZ_SECONDS ?= 60
+fuzz:
+	bash Fuzz/run.sh $(FUZZ_SECONDS)
 
 clean:
 	rm -rf .build

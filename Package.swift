@@ -15,14 +15,19 @@ let package = Package(
         .library(name: "EncryptedMLService", targets: ["EncryptedMLService"]),
         .library(name: "EncryptedMLServer", targets: ["EncryptedMLServer"]),
         .library(name: "EncryptedMLCollaboration", targets: ["EncryptedMLCollaboration"]),
+        .library(name: "EncryptedMLClient", targets: ["EncryptedMLClient"]),
         .executable(name: "encml", targets: ["encml"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth.git", from: "2.5.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Documentation only: `swift package generate-documentation --target EncryptedML`.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         .systemLibrary(
@@ -58,7 +63,10 @@ let package = Package(
             dependencies: [
                 "EncryptedMLService", "EncryptedML", "Models",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdAuth", package: "hummingbird-auth"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
         // Several data owners: threshold-CKKS sessions, the coordinator (Hummingbird) and the party client.
@@ -71,11 +79,16 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // The HTTP client an app (and `encml query`) uses to call an EncryptedML server.
+        .target(
+            name: "EncryptedMLClient",
+            dependencies: ["EncryptedML", "EncryptedMLService", "Models"]
+        ),
         .executableTarget(
             name: "encml",
             dependencies: [
                 "Models", "Plaintext", "ModelImport", "EncryptedML", "EncryptedMLService", "EncryptedMLServer",
-                "EncryptedMLCollaboration",
+                "EncryptedMLCollaboration", "EncryptedMLClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -98,6 +111,13 @@ let package = Package(
             name: "EncryptedMLCollaborationTests",
             dependencies: ["EncryptedMLCollaboration", "EncryptedML", "Models", "Plaintext",
                            .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "EncryptedMLServerTests",
+            dependencies: [
+                "EncryptedMLServer", "EncryptedMLService", "EncryptedMLClient", "EncryptedML", "Models", "Plaintext",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
         ),
         // Test targets are added with their first tests: PlaintextTests, EncryptedMLTests, encmlTests.
     ]

@@ -6,12 +6,17 @@ Each of --clients threads holds its own key pair (encml keygen) and its own encr
 its evaluation keys once, then POSTs its query to /v1/infer/{id} in a loop until --duration
 seconds have passed or --max-requests requests were sent in all. Reports failures,
 throughput, latency percentiles, and the server's RSS (from /proc) after key upload and at
-the end. Python standard library only; loopback (127.0.0.1) only.
+the end. Every client has its own bearer token (serve --tokens); a 503 (inference queue full)
+is retried after its Retry-After and counted apart from failures. A prober thread GETs /health
+every 50 ms during the run (p50/p99 reported: health must not wait behind inference), and
+--key-uploads N first uploads N fresh key sets under one token to measure the server's RSS
+under a stream of uploads with the default --max-key-memory budget.
+Python standard library only; loopback (127.0.0.1) only.
 
 Usage: python3 Benchmarks/load/serve_load.py [--encml .build/release/encml] [--clients 8]
-       [--duration 60] [--max-requests 20000] [--rows 1] [--max-clients 8] [--json]
+       [--duration 60] [--max-requests 20000] [--rows 1] [--max-clients 8] [--key-uploads 0] [--json]
 """
-import argparse, http.client, json, os, re, subprocess, sys, tempfile, threading, time
+import argparse, http.client, json, os, re, secrets, subprocess, sys, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -31,14 +36,25 @@ def rss_kib(pid):
     return 0
 
 
-def request(port, method, path, body=None, content_type="application/octet-stream"):
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+def request(port, method, path, body=None, token=None, content_type="application/octet-stream"):
     headers = {"Content-Type": content_type} if body is not None else {}
-    conn.request(method, path, body=body, headers=headers)
-    reply = conn.getresponse()
-    data = reply.read()
-    conn.close()
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    for _ in range(100):  # 503: the server asks to retry later
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        conn.request(method, path, body=body, headers=headers)
+        reply = conn.getresponse()
+        data = reply.read()
+        conn.close()
+        if reply.status != 503:
+            return reply.status, data
+        time.sleep(float(reply.getheader("Retry-After") or 1))
     return reply.status, data
+
+
+def percentile(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(q * len(values)))] if values else None
 
 
 def main():
@@ -49,6 +65,7 @@ def main():
     p.add_argument("--max-requests", type=int, default=20000)
     p.add_argument("--rows", type=int, default=1, help="rows per query (single-query packing)")
     p.add_argument("--max-clients", type=int, default=8, help="server key-cache limit (--max-clients)")
+    p.add_argument("--key-uploads", type=int, default=0, help="fresh key sets uploaded under one token before the run (RSS)")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
     if a.clients < 1 or a.duration <= 0 or a.duration > 600 or a.max_requests < 1:
@@ -64,6 +81,9 @@ def main():
         lines = t.read().splitlines()
     with open(f("rows.csv"), "w") as out:
         out.write("\n".join(lines[: 1 + a.rows]) + "\n")
+    tokens = [secrets.token_hex(16) for _ in range(a.clients + 1)]
+    with open(f("tokens.txt"), "w") as out:
+        out.write("\n".join(tokens) + "\n")
     clients = []
     for i in range(a.clients):
         run(a.encml, "keygen", "--model", f("m.he.json"), "--secret-key", f(f"c{i}.sk"), "--eval-keys", f(f"c{i}.evk"))
@@ -71,7 +91,7 @@ def main():
         clients.append((open(f(f"c{i}.evk"), "rb").read(), open(f(f"c{i}.ct"), "rb").read()))
 
     server = subprocess.Popen([a.encml, "serve", "--model", f("m.he.json"), "--host", "127.0.0.1", "--port", "0",
-                               "--max-clients", str(a.max_clients), "--log-level", "warning"],
+                               "--max-clients", str(a.max_clients), "--tokens", f("tokens.txt"), "--log-level", "warning"],
                               stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     try:
         line = server.stdout.readline()
@@ -80,27 +100,35 @@ def main():
             sys.exit(f"server did not start: {line!r}")
         port = int(m.group(1))
         rss_loaded = rss_kib(server.pid)
+        upload_rss = []
+        for j in range(a.key_uploads):  # a stream of distinct key sets from one token
+            run(a.encml, "keygen", "--model", f("m.he.json"), "--secret-key", f("u.sk"), "--eval-keys", f("u.evk"))
+            status, body = request(port, "POST", "/v1/keys", open(f("u.evk"), "rb").read(), token=tokens[-1])
+            if status != 201:
+                sys.exit(f"key upload {j} failed: {status} {body[:200]!r}")
+            upload_rss.append(round(rss_kib(server.pid) / 1024, 1))
         ids = []
-        for keys, _ in clients:
-            status, body = request(port, "POST", "/v1/keys", keys)
+        for i, (keys, _) in enumerate(clients):
+            status, body = request(port, "POST", "/v1/keys", keys, token=tokens[i])
             if status != 201:
                 sys.exit(f"key upload failed: {status} {body[:200]!r}")
             ids.append(json.loads(body)["id"])
         for i, (_, query) in enumerate(clients):  # warm-up, one request per client
-            status, body = request(port, "POST", f"/v1/infer/{ids[i]}", query)
+            status, body = request(port, "POST", f"/v1/infer/{ids[i]}", query, token=tokens[i])
             if status == 404:  # evicted (more clients than --max-clients): upload again
-                ids[i] = json.loads(request(port, "POST", "/v1/keys", clients[i][0])[1])["id"]
-                status, body = request(port, "POST", f"/v1/infer/{ids[i]}", query)
+                ids[i] = json.loads(request(port, "POST", "/v1/keys", clients[i][0], token=tokens[i])[1])["id"]
+                status, body = request(port, "POST", f"/v1/infer/{ids[i]}", query, token=tokens[i])
             if status != 200:
                 sys.exit(f"warm-up failed: {status} {body[:200]!r}")
         rss_start = rss_kib(server.pid)
 
         lock = threading.Lock()
-        latencies, failures, sent, reuploads = [], [], [0], [0]
+        latencies, failures, sent, reuploads, busy, health = [], [], [0], [0], [0], []
         deadline = time.monotonic() + a.duration
 
         def worker(i):
             query = clients[i][1]
+            auth = {"Content-Type": "application/octet-stream", "Authorization": f"Bearer {tokens[i]}"}
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
             while time.monotonic() < deadline:
                 with lock:
@@ -110,17 +138,24 @@ def main():
                 t0 = time.perf_counter()
                 try:
                     conn.request("POST", f"/v1/infer/{ids[i]}", body=query,
-                                 headers={"Content-Type": "application/octet-stream"})
+                                 headers=auth)
                     reply = conn.getresponse()
                     body = reply.read()
+                    while reply.status == 503 and time.monotonic() < deadline + 60:  # queue full: wait as told
+                        with lock:
+                            busy[0] += 1
+                        time.sleep(float(reply.getheader("Retry-After") or 1))
+                        conn.request("POST", f"/v1/infer/{ids[i]}", body=query, headers=auth)
+                        reply = conn.getresponse()
+                        body = reply.read()
                     if reply.status == 404:  # evicted by the key-cache limit: upload again once, retry
-                        status, idb = request(port, "POST", "/v1/keys", clients[i][0])
+                        status, idb = request(port, "POST", "/v1/keys", clients[i][0], token=tokens[i])
                         if status == 201:
                             ids[i] = json.loads(idb)["id"]
                             with lock:
                                 reuploads[0] += 1
                             conn.request("POST", f"/v1/infer/{ids[i]}", body=query,
-                                         headers={"Content-Type": "application/octet-stream"})
+                                         headers=auth)
                             reply = conn.getresponse()
                             body = reply.read()
                     ok = reply.status == 200 and body[:5] == b"ENCML"
@@ -141,16 +176,35 @@ def main():
                 samples.append(round(rss_kib(server.pid) / 1024, 1))
                 time.sleep(5)
 
+        def prober():  # GET /health every 50 ms: it must never wait behind inference
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+            while time.monotonic() < deadline:
+                t = time.perf_counter()
+                try:
+                    conn.request("GET", "/health")
+                    r = conn.getresponse()
+                    r.read()
+                    if r.status == 200:
+                        with lock:
+                            health.append(time.perf_counter() - t)
+                except Exception:
+                    conn.close()
+                    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+                time.sleep(0.05)
+            conn.close()
+
         t0 = time.monotonic()
         threads = [threading.Thread(target=worker, args=(i,)) for i in range(a.clients)]
         threads.append(threading.Thread(target=sampler))
+        threads.append(threading.Thread(target=prober))
         for t in threads: t.start()
         for t in threads: t.join()
         elapsed = time.monotonic() - t0
         rss_end = rss_kib(server.pid)
-        status, health = request(port, "GET", "/health")
+        status, _ = request(port, "GET", "/health")
         _, metrics = request(port, "GET", "/metrics")
         key_bytes = re.search(rb"encml_registered_key_bytes (\d+)", metrics)
+        key_memory = re.search(rb"encml_registered_key_memory_bytes (\d+)", metrics)
         evictions = re.search(rb"encml_key_evictions_total (\d+)", metrics)
     finally:
         server.terminate()
@@ -172,6 +226,12 @@ def main():
                        "max": round(latencies[-1] * 1000, 1) if latencies else None},
         "query_bytes": len(clients[0][1]), "eval_key_bytes": len(clients[0][0]),
         "registered_key_bytes": int(key_bytes.group(1)) if key_bytes else None,
+        "registered_key_memory_bytes": int(key_memory.group(1)) if key_memory else None,
+        "busy_503_retries": busy[0],
+        "health_ms": {"n": len(health), "p50": round(percentile(health, 0.5) * 1000, 1) if health else None,
+                      "p99": round(percentile(health, 0.99) * 1000, 1) if health else None,
+                      "max": round(max(health) * 1000, 1) if health else None},
+        "server_rss_mib_during_key_uploads": upload_rss,
         "server_key_evictions": int(evictions.group(1)) if evictions else None,
         "server_rss_mib": {"model_loaded": round(rss_loaded / 1024, 1), "after_keys_and_warmup": round(rss_start / 1024, 1),
                            "end": round(rss_end / 1024, 1), "every_5s": samples},

@@ -79,6 +79,12 @@ public enum SerializationError: Error, Sendable, Equatable, CustomStringConverti
     case trailingBytes(file: String, count: Int)
     /// The file could not be read or written.
     case io(file: String, reason: String)
+    /// The file belongs to another key set (another keygen run) than the keys it is used with.
+    case mismatchedKeySet(file: String, found: String, expected: String)
+    /// Evaluation keys whose rotation steps are not exactly the ones the model needs.
+    case unexpectedRotations(file: String, found: [Int], expected: [Int])
+    /// A file larger than anything the model implies (checked before it is read).
+    case tooLarge(file: String, size: Int, limit: Int)
 
     /// One-line description for users and the CLI.
     public var description: String {
@@ -105,6 +111,13 @@ public enum SerializationError: Error, Sendable, Equatable, CustomStringConverti
             return "\(file): \(count) unexpected bytes after the end of the data; the file is corrupt or two files were concatenated: re-create it"
         case let .io(file, reason):
             return "\(file): \(reason)"
+        case let .mismatchedKeySet(file, found, expected):
+            return "\(file): belongs to key set \(found), but the keys it is used with are of key set \(expected); use the secret key, evaluation keys and ciphertexts of one encml keygen run"
+        case let .unexpectedRotations(file, found, expected):
+            let shown = found.count > 12 ? "\(found.count) steps" : "\(found)"
+            return "\(file): holds rotation keys for steps \(shown), this model needs exactly \(expected); generate them with encml keygen for this model"
+        case let .tooLarge(file, size, limit):
+            return "\(file): \(size) bytes, more than the \(limit) bytes this model's files can hold; pass the file made for this model"
         }
     }
 

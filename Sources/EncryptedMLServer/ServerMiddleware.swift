@@ -3,21 +3,23 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// Turns every error thrown below it (service errors, body limits, unknown routes) into a
-/// response with a JSON body (`APIError`), so clients always get a status and a reason.
-struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
+/// The one error-mapping middleware: whatever is thrown below it (service errors, body
+/// limits, unknown routes, authentication) leaves as an `APIError`, which Hummingbird renders
+/// as a JSON body with its status, so clients always get a status and a reason.
+struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
         } catch {
-            return APIError.from(error).response
+            throw APIError.from(error)
         }
     }
 }
 
 /// Counts and times every request into `ServiceMetrics` and writes one structured log line
 /// per request: method, route template, status, body sizes, latency. Never logs bodies,
-/// headers or query strings, so no key or ciphertext content reaches the log.
+/// headers or query strings, so no key, token or ciphertext content reaches the log.
+/// Sits outside `ErrorMappingMiddleware`, so what it sees thrown is always an `APIError`.
 struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
     let logger: Logger
@@ -33,23 +35,28 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = DispatchTime.now().uptimeNanoseconds
         let route = Self.route(of: request.uri.path)
-        let response: Response
+        var status = 500
+        var responseBytes = "-"
+        defer {
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            metrics.recordRequest(method: request.method.rawValue, route: route, status: status, seconds: seconds)
+            if route != "/metrics" && route != "/health" {
+                logger.info("request", metadata: [
+                    "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(status)",
+                    "request_bytes": "\(request.headers[.contentLength] ?? "-")",
+                    "response_bytes": "\(responseBytes)",
+                    "ms": "\(String(format: "%.1f", seconds * 1000))",
+                ])
+            }
+        }
         do {
-            response = try await next(request, context)
-        } catch {
-            response = APIError.from(error).response
+            let response = try await next(request, context)
+            status = Int(response.status.code)
+            responseBytes = response.body.contentLength.map(String.init) ?? "-"
+            return response
+        } catch let error as any HTTPResponseError {
+            status = Int(error.status.code)
+            throw error
         }
-        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let status = Int(response.status.code)
-        metrics.recordRequest(method: request.method.rawValue, route: route, status: status, seconds: seconds)
-        if route != "/metrics" && route != "/health" {
-            logger.info("request", metadata: [
-                "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(status)",
-                "request_bytes": "\(request.headers[.contentLength] ?? "-")",
-                "response_bytes": "\(response.body.contentLength.map(String.init) ?? "-")",
-                "ms": "\(String(format: "%.1f", seconds * 1000))",
-            ])
-        }
-        return response
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 /// fix it in one line (`description`), and carries the HTTP status a server should answer
 /// with (`statusCode`) and a stable machine-readable `code`, so that an HTTP layer maps it
 /// without knowing the cases. The messages never contain key or ciphertext content.
-public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
+public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible, LocalizedError {
     /// The body is larger than the configured limit (HTTP 413).
     case bodyTooLarge(what: String, size: Int, limit: Int)
     /// The query holds more ciphertexts than the configured limit (HTTP 413).
@@ -21,6 +21,18 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
     case invalidQuery(String)
     /// A failure inside the server that the client cannot fix (HTTP 500).
     case internalFailure(String)
+    /// Evaluation keys of a size other than the one the model implies (HTTP 400), known from
+    /// Content-Length before the body is read.
+    case wrongKeySize(size: Int, expected: Int)
+    /// One key set needs more memory than the uploader's quota (HTTP 413).
+    case keyQuotaExceeded(need: Int, quota: Int)
+    /// The query was encrypted under another key set than the evaluation keys (HTTP 409).
+    case keySetMismatch(query: String, keys: String)
+    /// Every inference worker is busy and the queue is full (HTTP 503, retry later).
+    case overloaded(retryAfterSeconds: Int)
+
+    /// The same one-line message, for `LocalizedError`.
+    public var errorDescription: String? { description }
 
     /// The HTTP status that answers this error.
     public var statusCode: Int {
@@ -30,6 +42,10 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
         case .mismatched: 409
         case .unknownClient: 404
         case .internalFailure: 500
+        case .wrongKeySize: 400
+        case .keyQuotaExceeded: 413
+        case .keySetMismatch: 409
+        case .overloaded: 503
         }
     }
 
@@ -43,6 +59,10 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
         case .unknownClient: "unknown_client"
         case .invalidQuery: "invalid_query"
         case .internalFailure: "internal"
+        case .wrongKeySize: "wrong_key_size"
+        case .keyQuotaExceeded: "key_quota"
+        case .keySetMismatch: "key_set_mismatch"
+        case .overloaded: "overloaded"
         }
     }
 
@@ -57,6 +77,14 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
             message
         case let .unknownClient(id):
             "no evaluation keys are registered under id '\(id)' (never uploaded, or evicted); upload them again with POST /v1/keys"
+        case let .wrongKeySize(size, expected):
+            "evaluation keys of \(size) bytes; this model's keys (relinearization and exactly its rotations) take \(expected) bytes: generate them with encml keygen for this model"
+        case let .keyQuotaExceeded(need, quota):
+            "the evaluation keys need \(need) bytes of server memory, more than this client's quota of \(quota) bytes; ask the operator to raise --max-key-memory"
+        case let .keySetMismatch(query, keys):
+            "the query was encrypted under key set \(query), the evaluation keys under this id belong to key set \(keys); query with the secret key generated together with these evaluation keys"
+        case let .overloaded(seconds):
+            "every inference worker is busy and the queue is full; retry in \(seconds) s"
         }
     }
 
@@ -65,7 +93,7 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible {
         if let error = error as? ServiceError { return error }
         if let error = error as? SerializationError {
             switch error {
-            case .mismatchedParameters, .mismatchedModel: return .mismatched(error.description)
+            case .mismatchedParameters, .mismatchedModel, .mismatchedKeySet: return .mismatched(error.description)
             default: return .malformed(error.description)
             }
         }

@@ -7,6 +7,9 @@ import Models
 public struct ServedModelDescription: Codable, Sendable, Equatable {
     /// The model's weights fingerprint (16 hex digits), bound into every key and ciphertext header.
     public var weightsFingerprint: String
+    /// The tag every key and ciphertext file of this model carries (16 hex digits): covers the
+    /// weights, feature names, class labels and plan (`EncMLFormat.modelTag(for:)`).
+    public var modelTag: String
     /// The CKKS context fingerprint (16 hex digits) of the model's parameters.
     public var contextFingerprint: String
     /// Feature columns, in query order.
@@ -25,6 +28,8 @@ public struct ServedModelDescription: Codable, Sendable, Equatable {
     public var modes: [String]
     /// Rotation steps the evaluation keys must contain for single-query packing.
     public var singleQueryRotations: [Int]
+    /// The exact size of this model's evaluation keys, in bytes (an upload of another size is refused).
+    public var evaluationKeyBytes: Int
     /// Rows per ciphertext in batch packing (N/2).
     public var samplesPerCiphertext: Int
     /// The server's request limits.

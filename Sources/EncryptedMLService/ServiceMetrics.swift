@@ -86,8 +86,13 @@ public final class ServiceMetrics: @unchecked Sendable {
 
     /// The metrics in Prometheus text format (version 0.0.4), with the registry's gauges.
     /// Cost: O(series).
-    public func prometheusText(registry: KeyRegistry) -> String {
+    /// - Parameters:
+    ///   - registry: the key registry whose gauges are included.
+    ///   - executor: the inference pool whose load is included.
+    /// - Returns: the exposition text.
+    public func prometheusText(registry: KeyRegistry, executor: InferenceExecutor? = nil) -> String {
         let stats = registry.statistics
+        let load = executor?.load
         lock.lock()
         defer { lock.unlock() }
         var out = ""
@@ -120,6 +125,17 @@ public final class ServiceMetrics: @unchecked Sendable {
         line("# HELP encml_registered_key_bytes Serialized size of the held evaluation keys.")
         line("# TYPE encml_registered_key_bytes gauge")
         line("encml_registered_key_bytes \(stats.keyBytes)")
+        line("# HELP encml_registered_key_memory_bytes In-memory size of the held evaluation keys (what the --max-key-memory budget counts).")
+        line("# TYPE encml_registered_key_memory_bytes gauge")
+        line("encml_registered_key_memory_bytes \(stats.memoryBytes)")
+        if let load {
+            line("# HELP encml_inference_queued Inferences waiting for a worker.")
+            line("# TYPE encml_inference_queued gauge")
+            line("encml_inference_queued \(load.queued)")
+            line("# HELP encml_inference_running Inferences running.")
+            line("# TYPE encml_inference_running gauge")
+            line("encml_inference_running \(load.running)")
+        }
         line("# HELP encml_key_evictions_total Clients evicted (least recently used) to respect the limit.")
         line("# TYPE encml_key_evictions_total counter")
         line("encml_key_evictions_total \(stats.evictions)")

@@ -32,22 +32,20 @@ struct Bench: ParsableCommand {
 
     func run() throws {
         AllocatorTuning.keepLargeBuffersInTheHeap()
-        try reportingErrors {
-            var primitives: [String: [String: Double]] = [:]
-            let wanted = sets.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
-            for name in wanted {
-                guard let parameters = BenchPrimitives.parameterSets[name] else {
-                    throw CLIError.invalidValue(option: "--sets", value: name, expected: "n8192 and/or n16384")
-                }
-                BenchPrimitives.useCPUTime = cpuTime && !parallel
-                BenchPrimitives.parallel = parallel
-                primitives[name] = try BenchPrimitives.measure(parameters, repetitions: repetitions, only: only)
+        var primitives: [String: [String: Double]] = [:]
+        let wanted = sets.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }
+        for name in wanted {
+            guard let parameters = BenchPrimitives.parameterSets[name] else {
+                throw CLIError.invalidValue(option: "--sets", value: name, expected: "n8192 and/or n16384")
             }
-            var report = BenchReport(threads: parallel ? ProcessInfo.processInfo.activeProcessorCount : 1,
-                                     clock: cpuTime && !parallel ? "thread_cpu" : "wall", primitives: primitives)
-            report.inference = try BenchInference.measure(repetitions: max(3, min(repetitions, 11)), only: only)
-            print(json ? report.jsonText() : report.table())
+            BenchPrimitives.useCPUTime = cpuTime && !parallel
+            BenchPrimitives.parallel = parallel
+            primitives[name] = try BenchPrimitives.measure(parameters, repetitions: repetitions, only: only)
         }
+        var report = BenchReport(threads: parallel ? ProcessInfo.processInfo.activeProcessorCount : 1,
+                                 clock: cpuTime && !parallel ? "thread_cpu" : "wall", primitives: primitives)
+        report.inference = try BenchInference.measure(repetitions: max(3, min(repetitions, 11)), only: only)
+        print(json ? report.jsonText() : report.table())
     }
 }
 

@@ -1,9 +1,12 @@
 import ArgumentParser
+import EncryptedML
 import Foundation
+import Logging
+import Models
 
 /// Errors of the command-line layer: option values that parse as text but make no sense,
 /// and output files that cannot be written.
-enum CLIError: Error, CustomStringConvertible {
+enum CLIError: Error, CustomStringConvertible, LocalizedError {
     /// An option's value is not one of the accepted ones.
     case invalidValue(option: String, value: String, expected: String)
     /// A file could not be written.
@@ -17,6 +20,8 @@ enum CLIError: Error, CustomStringConvertible {
             return "\(path): cannot write the file (\(reason)); check that the folder exists and is writable."
         }
     }
+
+    var errorDescription: String? { description }
 }
 
 /// Writes one line to standard error.
@@ -25,22 +30,16 @@ func printToStandardError(_ line: String) {
 }
 
 /// The one-line message for any error: its description with newlines folded.
-func oneLineMessage(for error: Error) -> String {
+func oneLineMessage(for error: any Error) -> String {
     let text = String(describing: error)  // our errors are CustomStringConvertible
     return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
 }
 
-/// Runs a command body; any error is printed as a single `error: …` line on stderr and the
-/// command exits with status 1 (no stack trace, no usage dump).
-func reportingErrors<T>(_ body: () throws -> T) throws -> T {
-    do {
-        return try body()
-    } catch let exit as ExitCode {
-        throw exit
-    } catch {
-        printToStandardError("error: " + oneLineMessage(for: error))
-        throw ExitCode.failure
-    }
+/// Runs a command body. Errors are reported by the one error path, `EncML.main()`; this
+/// wrapper only remains in the commands that another branch reshapes (convert, keygen) and
+/// goes with their next edit.
+func reportingErrors<T>(_ body: () throws -> T) rethrows -> T {
+    try body()
 }
 
 /// Parses a `--hidden 32,16` list of layer widths.
@@ -53,10 +52,8 @@ func parseHidden(_ text: String) throws -> [Int] {
     return widths.map { $0! }
 }
 
-/// Parses an enum option value, listing the accepted values in the error.
-func parseChoice<T: RawRepresentable & CaseIterable>(_ text: String, option: String, as _: T.Type) throws -> T where T.RawValue == String {
-    guard let value = T(rawValue: text.lowercased()) else {
-        throw CLIError.invalidValue(option: option, value: text, expected: "one of " + T.allCases.map(\.rawValue).joined(separator: ", "))
-    }
-    return value
-}
+// Choices parse as enums: argument-parser lists the accepted values in `--help` and in the error.
+extension PackingMode: ExpressibleByArgument {}
+extension ModelKind: ExpressibleByArgument {}
+extension ActivationKind: ExpressibleByArgument {}
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EncryptedML
 import Foundation
 import Models
 import Plaintext
@@ -55,6 +56,9 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Seed for fine-tuning.")
     var seed: UInt64 = 0
 
+    @Flag(name: .customLong("shared-results"), help: "Results will be released with noise flooding (decrypt/query --flood): reserve the scale bits flooding costs so that predictions still agree with the plaintext polynomial model.")
+    var sharedResults = false
+
     @Flag(name: .customLong("encrypted-sigmoid"), help: "Evaluate the output sigmoid under encryption (two-class models) instead of on the client.")
     var encryptedSigmoid = false
 
@@ -74,7 +78,7 @@ struct ConvertCommand: ParsableCommand {
         else { options.degree = .automatic(maxError: maxError, maxDegree: maxDegree) }
         options.margin = margin
         options.coverage = coverage
-        options.precisionBits = precision
+        options.precisionBits = precision + (sharedResults ? DecryptionOptions.floodingReserveBits() : 0)
         options.encryptedSigmoid = encryptedSigmoid
         return options
     }

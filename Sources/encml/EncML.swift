@@ -2,10 +2,14 @@ import ArgumentParser
 
 /// The `encml` command: train, convert and run encrypted inference.
 @main
-struct EncML: ParsableCommand {
+struct EncML: AsyncParsableCommand {
+    /// The version `encml --version` prints.
+    static let version = "0.5.0"
+
     static let configuration = CommandConfiguration(
         commandName: "encml",
         abstract: "Machine-learning inference on CKKS-encrypted data.",
+        version: version,
         subcommands: [
             TrainCommand.self, EvaluateCommand.self, SplitCommand.self, ConvertCommand.self, ImportCommand.self,
             Bench.self,

@@ -9,18 +9,15 @@ struct EncryptCommand: ParsableCommand {
         commandName: "encrypt",
         abstract: "Encrypt the rows of a CSV file for a converted model (client side).",
         discussion: """
-        The model's feature columns are picked by name; other columns (e.g. the target) are
-        ignored. single: one ciphertext per row (lowest latency). batch: one ciphertext per
-        feature with up to N/2 rows across the slots (highest throughput). Fresh ciphertexts
-        are stored with a 32-byte seed in place of their uniform half.
+        The model's feature columns are picked by name; other columns (e.g. the target) are \
+        ignored. single: one ciphertext per row (lowest latency). batch: one ciphertext per \
+        feature with up to N/2 rows across the slots (highest throughput). Fresh ciphertexts \
+        are stored with a 32-byte seed in place of their uniform half, and carry the key set of the secret key.
         """
     )
 
-    @Option(help: "Converted model (MODEL.he.json).")
-    var model: String
-
-    @Option(name: .customLong("secret-key"), help: "Secret key from `encml keygen`.")
-    var secretKey: String
+    @OptionGroup var modelOption: ConvertedModelOption
+    @OptionGroup var secretKeyOption: SecretKeyOption
 
     @Option(help: "Rows to encrypt (CSV with the model's feature columns).")
     var data: String
@@ -28,23 +25,20 @@ struct EncryptCommand: ParsableCommand {
     @Option(help: "Where to write the encrypted query (QUERY.ct).")
     var out: String
 
-    @Option(help: "Packing: single or batch.")
-    var mode: String = "single"
+    @OptionGroup var packing: PackingOption
 
     func run() throws {
-        try reportingErrors {
-            let packing = try parseChoice(mode, option: "--mode", as: PackingMode.self)
-            let session = try ModelSession(path: model)
-            let sk = try session.readSecretKey(secretKey)
-            let rows = try session.readRows(data)
-            let client = try InferenceClient(model: session.model, context: session.context)
-            let (query, ms) = try timed { try client.encrypt(rows: rows, mode: packing, secretKey: sk) }
-            let bundle = CiphertextBundle(role: .query, mode: packing, rowCount: query.rowCount,
-                                          width: session.model.featureCount, ciphertexts: query.ciphertexts)
-            let bytes = try bundle.serialized(context: session.context, modelTag: session.tag)
-            try writeBinary(bytes, to: out)
-            print("encrypted \(rows.count) rows (\(packing.rawValue), \(query.ciphertexts.count) ciphertexts) in "
-                  + String(format: "%.1f ms", ms) + "; wrote \(out) (\(formatBytes(bytes.count)))")
-        }
+        let mode = packing.mode
+        let session = try ModelSession(path: modelOption.model)
+        let (sk, keySet) = try session.readSecretKey(secretKeyOption.secretKey)
+        let rows = try session.readRows(data)
+        let client = try InferenceClient(model: session.model, context: session.context)
+        let (query, ms) = try timed { try client.encrypt(rows: rows, mode: mode, secretKey: sk) }
+        let bundle = CiphertextBundle(role: .query, mode: mode, rowCount: query.rowCount,
+                                      width: session.model.featureCount, ciphertexts: query.ciphertexts, keySet: keySet)
+        let bytes = try bundle.serialized(context: session.context, modelTag: session.tag)
+        try writeBinary(bytes, to: out)
+        print("encrypted \(rows.count) rows (\(mode.rawValue), \(query.ciphertexts.count) ciphertexts) in "
+              + String(format: "%.1f ms", ms) + "; wrote \(out) (\(formatBytes(bytes.count)))")
     }
 }

@@ -17,25 +17,48 @@ struct ModelSession {
         self.path = path
         model = try EncryptedModel.load(from: path)  // validated
         context = try CKKSContext(model: model)
-        guard let tag = EncMLFormat.modelTag(weightsFingerprint: model.weightsFingerprint) else {
-            throw SerializationError.invalidField(file: path, field: "weightsFingerprint",
-                                                  reason: "'\(model.weightsFingerprint)' is not 16 hex digits")
+        tag = try EncMLFormat.modelTag(for: model)
+    }
+
+    /// Reads a secret-key file (header checked first, size exactly what the parameters imply).
+    /// - Returns: the key and its key set.
+    func readSecretKey(_ file: String) throws -> (key: CKKSSecretKey, keySet: UInt64) {
+        let data = try readEncMLFile(file, kind: .secretKey, session: self) { _ in
+            EncMLFormat.headerSize + context.degree / 4
         }
-        self.tag = tag
+        let keySet = EncMLFormat.keySet(of: data) ?? 0
+        return (try CKKSSecretKey.deserialize(data, context: context, modelTag: tag, keySet: keySet, file: file), keySet)
     }
 
-    func readSecretKey(_ file: String) throws -> CKKSSecretKey {
-        try CKKSSecretKey.deserialize(readBinary(file), context: context, modelTag: tag, file: file)
+    /// The rotation steps this model's evaluation keys hold.
+    var requiredRotations: [Int] { model.plan.single.rotations }
+
+    /// Reads an evaluation-keys file: header first, then at most the size this model's keys
+    /// have (relinearization and exactly its rotations), then the body.
+    /// - Returns: the keys and their key set.
+    func readEvaluationKeys(_ file: String) throws -> (keys: CKKSEvaluationKeys, keySet: UInt64) {
+        let rotations = requiredRotations
+        let data = try readEncMLFile(file, kind: .evaluationKeys, session: self) { _ in
+            CKKSEvaluationKeys.serializedSize(context: context, rotationCount: rotations.count)
+        }
+        let keySet = EncMLFormat.keySet(of: data) ?? 0
+        let keys = try CKKSEvaluationKeys.deserialize(data, context: context, modelTag: tag, keySet: keySet,
+                                                      requiredSteps: rotations, file: file)
+        return (keys, keySet)
     }
 
-    func readEvaluationKeys(_ file: String) throws -> CKKSEvaluationKeys {
-        try CKKSEvaluationKeys.deserialize(readBinary(file), context: context, modelTag: tag, file: file)
-    }
-
-    /// Reads a ciphertext file of `role` and checks its width against the model
-    /// (features for a query, outputs for a result) and its ciphertext count against the packing.
-    func readBundle(_ file: String, role: CiphertextBundle.Role) throws -> CiphertextBundle {
-        let bundle = try CiphertextBundle.deserialize(readBinary(file), context: context, modelTag: tag, role: role, file: file)
+    /// Reads a ciphertext file of `role` (header first; the size capped by the ciphertext count
+    /// it declares, at the top level with full `c1`, before the rest is read), checks its key
+    /// set against `keySet` and its width and ciphertext count against the model.
+    func readBundle(_ file: String, role: CiphertextBundle.Role, keySet: UInt64) throws -> CiphertextBundle {
+        let data = try readEncMLFile(file, kind: .ciphertexts, session: self) { prefix in
+            // Body prefix: role, mode, reserved (4 bytes), rows, width, count (u32 each).
+            let at = EncMLFormat.headerSize + 12
+            guard prefix.count >= at + 4 else { return EncMLFormat.headerSize + 16 }
+            let count = (0..<4).reduce(0) { $0 | Int(prefix[prefix.startIndex + at + $1]) << (8 * $1) }
+            return CiphertextBundle.serializedSize(context: context, count: count)
+        }
+        let bundle = try CiphertextBundle.deserialize(data, context: context, modelTag: tag, role: role, keySet: keySet, file: file)
         let width = role == .query ? model.featureCount : model.outputCount
         let count = role == .query ? model.queryCiphertextCount(rows: bundle.rowCount, mode: bundle.mode)
                                    : model.resultCiphertextCount(rows: bundle.rowCount, mode: bundle.mode)
@@ -60,13 +83,38 @@ struct ModelSession {
     }
 }
 
-/// Reads a binary file whole, with a one-line error when it is missing or unreadable.
-func readBinary(_ path: String) throws -> Data {
+/// Reads an `ENCML` file in three steps: the header (checked against the model's parameters
+/// and tag before anything else), the size cap `limit` computes from the first bytes (what
+/// the model implies; a larger file is refused without being read), then the rest. A 2 GB
+/// file of the wrong kind costs 56 bytes of reading. Errors are one line naming the file.
+func readEncMLFile(_ path: String, kind: EncMLFileKind, session: ModelSession, limit: (Data) -> Int) throws -> Data {
     guard FileManager.default.fileExists(atPath: path) else {
         throw SerializationError.io(file: path, reason: "no such file; check the path")
     }
+    let handle: FileHandle
     do {
-        return try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+    } catch {
+        throw SerializationError.io(file: path, reason: "cannot read the file (\(error.localizedDescription))")
+    }
+    defer { try? handle.close() }
+    do {
+        let size = Int(try handle.seekToEnd())
+        try handle.seek(toOffset: 0)
+        let prefix = try handle.read(upToCount: EncMLFormat.headerSize + 16) ?? Data()
+        guard prefix.count >= EncMLFormat.headerSize else {
+            if prefix.count >= 5, Array(prefix.prefix(5)) == EncMLFormat.magic {
+                throw SerializationError.truncated(file: path, field: "header", needed: EncMLFormat.headerSize, available: prefix.count)
+            }
+            throw SerializationError.notAnEncMLFile(file: path)
+        }
+        try EncMLFormat.checkHeader(prefix, kind: kind, context: session.context, modelTag: session.tag, file: path)
+        let cap = limit(prefix)
+        guard size <= cap else { throw SerializationError.tooLarge(file: path, size: size, limit: cap) }
+        let rest = try handle.readToEnd() ?? Data()
+        return prefix + rest
+    } catch let error as SerializationError {
+        throw error
     } catch {
         throw SerializationError.io(file: path, reason: "cannot read the file (\(error.localizedDescription))")
     }

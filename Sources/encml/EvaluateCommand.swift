@@ -32,27 +32,25 @@ struct EvaluateCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let loaded = try ModelFile.load(from: model)
-            let dataset = try Dataset(table: CSVReader.read(path: data), featureNames: loaded.featureNames,
-                                      targetName: loaded.targetName, classLabels: loaded.classLabels)
-            var predictions: [String] = []
-            predictions.reserveCapacity(dataset.count)
-            var correct = 0
-            for i in 0..<dataset.count {
-                let k = loaded.predictClass(raw: dataset.row(i))
-                if k == dataset.labels[i] { correct += 1 }
-                predictions.append(loaded.classLabels[k])
-            }
-            let accuracy = Double(correct) / Double(dataset.count)
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]  // accuracy, n, predictions
-                let report = Report(accuracy: accuracy, n: dataset.count, predictions: predictions)
-                print(String(decoding: try encoder.encode(report), as: UTF8.self))
-            } else {
-                print("accuracy \(String(format: "%.4f", accuracy)) (\(correct)/\(dataset.count)) of \(loaded.kindDescription) \(model) on \(data)")
-            }
+        let loaded = try ModelFile.load(from: model)
+        let dataset = try Dataset(table: CSVReader.read(path: data), featureNames: loaded.featureNames,
+                                  targetName: loaded.targetName, classLabels: loaded.classLabels)
+        var predictions: [String] = []
+        predictions.reserveCapacity(dataset.count)
+        var correct = 0
+        for i in 0..<dataset.count {
+            let k = loaded.predictClass(raw: dataset.row(i))
+            if k == dataset.labels[i] { correct += 1 }
+            predictions.append(loaded.classLabels[k])
+        }
+        let accuracy = Double(correct) / Double(dataset.count)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]  // accuracy, n, predictions
+            let report = Report(accuracy: accuracy, n: dataset.count, predictions: predictions)
+            print(String(decoding: try encoder.encode(report), as: UTF8.self))
+        } else {
+            print("accuracy \(String(format: "%.4f", accuracy)) (\(correct)/\(dataset.count)) of \(loaded.kindDescription) \(model) on \(data)")
         }
     }
 }

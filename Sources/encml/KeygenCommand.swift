@@ -8,8 +8,8 @@ struct KeygenCommand: ParsableCommand {
         commandName: "keygen",
         abstract: "Generate a secret key (keep it) and evaluation keys (give them to the server) for a converted model.",
         discussion: """
-        The evaluation keys hold the relinearization key and exactly the rotation keys the
-        model's single-query plan needs; their uniform halves are stored as 32-byte seeds.
+        The evaluation keys hold the relinearization key and exactly the rotation keys the \
+        model's single-query plan needs; their uniform halves are stored as 32-byte seeds. \
         Both files are bound to the model's parameters and weights fingerprint.
         """
     )
@@ -47,10 +47,10 @@ struct KeygenCommand: ParsableCommand {
                 let sk = client.generateSecretKey()
                 return (sk, try client.generateEvaluationKeys(secretKey: sk))
             }
-            let skData = try keys.0.serialized(context: session.context, modelTag: session.tag)
-            let evkData = try keys.1.serialized(context: session.context, modelTag: session.tag)
-            try writeBinary(skData, to: secretKey, secret: true)
-            try writeBinary(evkData, to: evalKeys)
+            let keySet = EncMLFormat.newKeySet()  // binds the pair and every ciphertext made with it
+            let skData = try keys.0.serialized(context: session.context, modelTag: session.tag, keySet: keySet)
+            let evkData = try keys.1.serialized(context: session.context, modelTag: session.tag, keySet: keySet)
+            try writeKeyPair(secretKey: skData, to: secretKey, evaluationKeys: evkData, to: evalKeys)
             if json {
                 let summary = Summary(rotations: keys.1.rotationSteps, secretKeyBytes: skData.count,
                                       evaluationKeyBytes: evkData.count)

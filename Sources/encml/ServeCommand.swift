@@ -5,20 +5,20 @@ import Foundation
 import Logging
 
 /// `encml serve`: an HTTP server answering encrypted queries for one converted model.
-struct ServeCommand: ParsableCommand {
+struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Serve encrypted inference for a converted model over HTTP (server side, no secret key).",
         discussion: """
         POST /v1/keys (evaluation keys, application/octet-stream) → {"id": …};
         POST /v1/infer/{id} (encrypted query) → encrypted result; GET /v1/model; GET /health; GET /metrics.
-        Prints "listening on http://HOST:PORT" on stdout once bound (--port 0 picks a free port);
-        logs one line per request on stderr (never key or ciphertext content). Stops on SIGINT/SIGTERM.
+        Everything under /v1 needs 'Authorization: Bearer TOKEN' with a token of --tokens; without tokens the server refuses to start unless --insecure-no-auth is given. \
+        Prints "listening on http://HOST:PORT" on stdout once bound (--port 0 picks a free port); \
+        logs one line per request on stderr (never key, token or ciphertext content). Stops on SIGINT/SIGTERM.
         """
     )
 
-    @Option(help: "Converted model (MODEL.he.json).")
-    var model: String
+    @OptionGroup var modelOption: ConvertedModelOption
 
     @Option(help: "Address to bind.")
     var host: String = "127.0.0.1"
@@ -26,7 +26,16 @@ struct ServeCommand: ParsableCommand {
     @Option(help: "Port to bind (0: any free port).")
     var port: Int = 8080
 
-    @Option(name: .customLong("max-key-mb"), help: "Largest evaluation-keys upload, in MiB.")
+    @Option(help: "Bearer tokens the server accepts, one per line (at least 16 characters each, e.g. `openssl rand -hex 32`). Keys are registered under the token that uploaded them.")
+    var tokens: String?
+
+    @Flag(name: .customLong("insecure-no-auth"), help: "Serve /v1 without authentication: anyone who reaches the port may upload keys and run inference.")
+    var insecureNoAuth = false
+
+    @Option(name: .customLong("max-key-memory"), help: "Memory budget of the registered evaluation keys, in bytes (as held in memory, about 5–7× their upload size), split evenly between the tokens.")
+    var maxKeyMemory: Int = ServiceLimits().maxKeyMemoryBytes
+
+    @Option(name: .customLong("max-key-mb"), help: "Largest evaluation-keys upload, in MiB (the model's exact key size is enforced too).")
     var maxKeyMB: Int = 256
 
     @Option(name: .customLong("max-query-mb"), help: "Largest query body, in MiB.")
@@ -35,74 +44,71 @@ struct ServeCommand: ParsableCommand {
     @Option(name: .customLong("max-ciphertexts"), help: "Most ciphertexts per query.")
     var maxCiphertexts: Int = 1024
 
-    @Option(name: .customLong("max-clients"), help: "Most registered clients (least recently used evicted beyond).")
+    @Option(name: .customLong("max-clients"), help: "Most key sets per token (its least recently used evicted beyond).")
     var maxClients: Int = 32
 
-    @Option(name: .customLong("log-level"), help: "trace, debug, info, notice, warning, error or critical.")
-    var logLevel: String = "info"
+    @Option(name: .customLong("workers"), help: "Inference threads (default: one per core).")
+    var workers: Int?
 
-    func run() throws {
-        try reportingErrors {
-            guard (0...65535).contains(port) else {
-                throw CLIError.invalidValue(option: "--port", value: "\(port)", expected: "a port number in 0...65535")
-            }
-            for (option, value) in [("--max-key-mb", maxKeyMB), ("--max-query-mb", maxQueryMB),
-                                    ("--max-ciphertexts", maxCiphertexts), ("--max-clients", maxClients)] where value < 1 {
-                throw CLIError.invalidValue(option: option, value: "\(value)", expected: "a positive number")
-            }
-            guard let level = Logger.Level(rawValue: logLevel.lowercased()) else {
-                throw CLIError.invalidValue(option: "--log-level", value: logLevel,
-                                            expected: "one of trace, debug, info, notice, warning, error, critical")
-            }
-            let limits = ServiceLimits(maxKeyBytes: maxKeyMB << 20, maxQueryBytes: maxQueryMB << 20,
-                                       maxCiphertextsPerQuery: maxCiphertexts, maxRegisteredClients: maxClients)
-            let (service, ms) = try timed { try EncryptedInferenceService(modelPath: model, limits: limits) }
-            LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
-            var logger = Logger(label: "encml.serve")
-            logger.logLevel = level
-            logger.info("model loaded", metadata: [
-                "model": "\(model)", "weights": "\(service.model.weightsFingerprint)",
-                "poly_degree": "\(service.context.degree)", "load_ms": "\(String(format: "%.0f", ms))",
-            ])
-            let server = EncryptedMLHTTPServer(service: service, host: host, port: port, logger: logger)
-            let host = self.host
-            do {
-                try runBlocking {
-                    try await server.run { bound in
-                        // Flushed at once: scripts and tests wait for this line to learn the port.
-                        FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
-                    }
-                }
-            } catch where String(describing: error).contains("bind") {
-                throw CLIError.invalidValue(option: "--host/--port", value: "\(host):\(port)",
-                                            expected: "an address this machine can bind (\(oneLineMessage(for: error))); use another --port, or --port 0 for any free one")
-            }
+    @Option(name: .customLong("max-queue"), help: "Inferences that may wait for a thread; beyond, 503 with Retry-After (default: twice the workers).")
+    var maxQueue: Int?
+
+    @Option(name: .customLong("max-uploads"), help: "Request bodies read at the same time; beyond, 503 with Retry-After.")
+    var maxUploads: Int = 4
+
+    @Option(name: .customLong("read-timeout"), help: "Seconds a request body may take to arrive (408 beyond) and an idle connection stays open.")
+    var readTimeout: Int = 30
+
+    @Option(name: .customLong("log-level"), help: "Log level.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
+        for (option, value) in [("--max-key-memory", maxKeyMemory), ("--max-key-mb", maxKeyMB), ("--max-query-mb", maxQueryMB),
+                                ("--max-ciphertexts", maxCiphertexts), ("--max-clients", maxClients),
+                                ("--max-uploads", maxUploads), ("--read-timeout", readTimeout),
+                                ("--workers", workers ?? 1), ("--max-queue", maxQueue.map { $0 + 1 } ?? 1)] where value < 1 {
+            throw ValidationError("\(option) must be positive")
+        }
+        guard tokens != nil || insecureNoAuth else {
+            throw ValidationError("give --tokens FILE (bearer tokens, one per line) or, to serve without authentication, --insecure-no-auth")
+        }
+        guard tokens == nil || !insecureNoAuth else {
+            throw ValidationError("--tokens and --insecure-no-auth exclude each other")
         }
     }
-}
 
-/// Runs async `work` from synchronous code (the CLI's entry point is synchronous) and
-/// returns its outcome; the calling thread waits while the work runs on the concurrency pool.
-func runBlocking<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
-    let box = OutcomeBox<T>()
-    let done = DispatchSemaphore(value: 0)
-    Task {
-        do { box.set(.success(try await work())) } catch { box.set(.failure(error)) }
-        done.signal()
-    }
-    done.wait()
-    return try box.get().get()
-}
-
-/// A lock-protected slot for a result crossing threads.
-final class OutcomeBox<T: Sendable>: @unchecked Sendable {
-    // @unchecked: `value` is only accessed under `lock`.
-    private let lock = NSLock()
-    private var value: Result<T, any Error>?
-    func set(_ outcome: Result<T, any Error>) { lock.lock(); value = outcome; lock.unlock() }
-    func get() -> Result<T, any Error> {
-        lock.lock()
-        defer { lock.unlock() }
-        return value ?? .failure(CocoaError(.featureUnsupported))
+    func run() async throws {
+        var authentication = ClientAuthentication.insecureNone
+        if let tokens { authentication = .bearerTokens(try BearerTokens.load(path: tokens)) }
+        let limits = ServiceLimits(maxKeyBytes: maxKeyMB << 20, maxQueryBytes: maxQueryMB << 20,
+                                   maxCiphertextsPerQuery: maxCiphertexts, maxRegisteredClients: maxClients,
+                                   maxKeyMemoryBytes: maxKeyMemory, inferenceWorkers: workers, maxQueuedInferences: maxQueue,
+                                   maxConcurrentUploads: maxUploads, readTimeoutSeconds: readTimeout)
+        let model = modelOption.model
+        let (service, ms) = try timed {
+            try EncryptedInferenceService(modelPath: model, limits: limits, owners: authentication.principalCount)
+        }
+        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        var logger = Logger(label: "encml.serve")
+        logger.logLevel = logLevel
+        logger.info("model loaded", metadata: [
+            "model": "\(model)", "weights": "\(service.model.weightsFingerprint)",
+            "poly_degree": "\(service.context.degree)", "load_ms": "\(String(format: "%.0f", ms))",
+            "key_bytes": "\(service.evaluationKeyBytes)", "key_memory_bytes": "\(service.evaluationKeyMemoryBytes)",
+            "workers": "\(limits.inferenceWorkers)",
+        ])
+        switch authentication {
+        case let .bearerTokens(tokens):
+            logger.info("authentication: bearer tokens", metadata: ["tokens": "\(tokens.count)"])
+        case .insecureNone:
+            logger.warning("INSECURE: --insecure-no-auth: /v1 accepts requests without a token; anyone who reaches this port can upload keys and run inference")
+        }
+        let host = self.host
+        try await runServer(service: service, configuration: ServerConfiguration(host: host, port: port, authentication: authentication),
+                            logger: logger) { bound in
+            // Flushed at once: scripts and tests wait for this line to learn the port.
+            FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
+        }
     }
 }

@@ -29,14 +29,12 @@ struct SplitCommand: ParsableCommand {
     var testOut: String
 
     func run() throws {
-        try reportingErrors {
-            let table = try CSVReader.read(path: data)
-            let dataset = try Dataset(table: table, target: target)
-            let (train, test) = try dataset.stratifiedSplitIndices(testFraction: testFraction, seed: seed)
-            try write(table, rows: train, to: trainOut)
-            try write(table, rows: test, to: testOut)
-            print("split \(dataset.count) rows of \(data): \(train.count) → \(trainOut), \(test.count) → \(testOut)")
-        }
+        let table = try CSVReader.read(path: data)
+        let dataset = try Dataset(table: table, target: target)
+        let (train, test) = try dataset.stratifiedSplitIndices(testFraction: testFraction, seed: seed)
+        try write(table, rows: train, to: trainOut)
+        try write(table, rows: test, to: testOut)
+        print("split \(dataset.count) rows of \(data): \(train.count) → \(trainOut), \(test.count) → \(testOut)")
     }
 
     private func write(_ table: CSVTable, rows: [Int], to path: String) throws {

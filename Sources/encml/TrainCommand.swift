@@ -9,9 +9,9 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a logistic-regression or MLP classifier on a CSV file (OpenBLAS).",
         discussion: """
-        Features are every column but the target (default: the last column); labels may be
-        strings or numbers. Inputs are standardized with training statistics stored in the model.
-        Logistic regression: L2 (C=1), L-BFGS. MLP: Adam, mini-batches of 200, early stopping on a
+        Features are every column but the target (default: the last column); labels may be \
+        strings or numbers. Inputs are standardized with training statistics stored in the model. \
+        Logistic regression: L2 (C=1), L-BFGS. MLP: Adam, mini-batches of 200, early stopping on a \
         10% validation split.
         """
     )
@@ -22,14 +22,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Target column name (default: the last column).")
     var target: String?
 
-    @Option(help: "Model kind: logistic or mlp.")
-    var model: String
+    @Option(help: "Model kind.")
+    var model: ModelKind
 
     @Option(help: "MLP hidden layer widths, comma-separated (1 to 3 layers).")
     var hidden: String = "32"
 
-    @Option(help: "MLP hidden activation: relu, tanh, sigmoid, square or poly (learned a·x²+b·x+c).")
-    var activation: String = "relu"
+    @Option(help: "MLP hidden activation (poly: learned a·x²+b·x+c).")
+    var activation: ActivationKind = .relu
 
     @Option(help: "Maximum epochs (MLP) or L-BFGS iterations (logistic). Default: 200 epochs / 1000 iterations.")
     var epochs: Int?
@@ -44,36 +44,33 @@ struct TrainCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        try reportingErrors {
-            let kind = try parseChoice(model, option: "--model", as: ModelKind.self)
-            let activationKind = try parseChoice(activation, option: "--activation", as: ActivationKind.self)
-            let widths = try parseHidden(hidden)
-            let dataset = try Dataset.load(csv: data, target: target)
-            let bar = ProgressBar(label: kind == .logistic ? "iteration" : "epoch")
-            let start = Date()
-            final class LastReport: @unchecked Sendable { var value: TrainingProgress? }
-            let last = LastReport()
-            let trained = try Trainer.train(
-                dataset, options: TrainingOptions(kind: kind, hidden: widths, activation: activationKind,
-                                                  epochs: epochs, seed: seed, earlyStopping: earlyStopping ? true : nil)
-            ) {
-                last.value = $0
-                bar.update(step: $0.epoch, total: $0.totalEpochs, loss: $0.loss, validationLoss: $0.validationLoss)
-            }
-            bar.finish()
-            let seconds = Date().timeIntervalSince(start)
-            do { try trained.save(to: out) } catch {
-                throw CLIError.cannotWrite(path: out, reason: error.localizedDescription)
-            }
-            var correct = 0
-            for i in 0..<dataset.count where trained.predictClass(raw: dataset.row(i)) == dataset.labels[i] { correct += 1 }
-            let shape = ([trained.featureCount] + trained.layers.map(\.outputCount)).map(String.init).joined(separator: "-")
-            let activationText = trained.activations.first.map { " \($0.kind.rawValue)" } ?? ""
-            let steps = last.value.map { "\($0.epoch) \(kind == .logistic ? "iterations" : "epochs"), loss "
-                + String(format: "%.4f", $0.loss) + ", " } ?? ""
-            print("trained \(kind.rawValue) \(shape)\(activationText) on \(dataset.count) rows, \(dataset.classCount) classes: "
-                  + steps + String(format: "%.2f s", seconds) + "; training accuracy "
-                  + String(format: "%.4f", Double(correct) / Double(dataset.count)) + "; wrote \(out)")
+        let kind = model, activationKind = activation
+        let widths = try parseHidden(hidden)
+        let dataset = try Dataset.load(csv: data, target: target)
+        let bar = ProgressBar(label: kind == .logistic ? "iteration" : "epoch")
+        let start = Date()
+        final class LastReport: @unchecked Sendable { var value: TrainingProgress? }
+        let last = LastReport()
+        let trained = try Trainer.train(
+            dataset, options: TrainingOptions(kind: kind, hidden: widths, activation: activationKind,
+                                              epochs: epochs, seed: seed, earlyStopping: earlyStopping ? true : nil)
+        ) {
+            last.value = $0
+            bar.update(step: $0.epoch, total: $0.totalEpochs, loss: $0.loss, validationLoss: $0.validationLoss)
         }
+        bar.finish()
+        let seconds = Date().timeIntervalSince(start)
+        do { try trained.save(to: out) } catch {
+            throw CLIError.cannotWrite(path: out, reason: error.localizedDescription)
+        }
+        var correct = 0
+        for i in 0..<dataset.count where trained.predictClass(raw: dataset.row(i)) == dataset.labels[i] { correct += 1 }
+        let shape = ([trained.featureCount] + trained.layers.map(\.outputCount)).map(String.init).joined(separator: "-")
+        let activationText = trained.activations.first.map { " \($0.kind.rawValue)" } ?? ""
+        let steps = last.value.map { "\($0.epoch) \(kind == .logistic ? "iterations" : "epochs"), loss "
+            + String(format: "%.4f", $0.loss) + ", " } ?? ""
+        print("trained \(kind.rawValue) \(shape)\(activationText) on \(dataset.count) rows, \(dataset.classCount) classes: "
+              + steps + String(format: "%.2f s", seconds) + "; training accuracy "
+              + String(format: "%.4f", Double(correct) / Double(dataset.count)) + "; wrote \(out)")
     }
 }

@@ -223,7 +223,7 @@ extension Data {
             let other: UInt8 = kind == .secretKey ? 4 : 1
             if case .wrongKind = serializationError({ try f.read(kind, data.setting(5, to: [other])) }) {} else { Issue.record("\(kind): wrong kind") }
             // version
-            for v: [UInt8] in [[2, 0], [0, 0], [1, 1]] {
+            for v: [UInt8] in [[3, 0], [1, 0], [0, 0], [2, 1]] {  // 1: the format before key sets
                 if case .unsupportedVersion = serializationError({ try f.read(kind, data.setting(6, to: v)) }) {} else {
                     Issue.record("\(kind): version \(v)")
                 }

@@ -25,7 +25,7 @@ let badTrainingInputs: [BadCase] = [
     BadCase(name: "one class", csv: "a,b,y\n1,2,x\n3,4,x\n", mentions: ["'y'", "single class"]),
     BadCase(name: "unterminated quote", csv: "a,b,y\n1,2,\"x\n", mentions: ["row 2", "quoted field"]),
     BadCase(name: "bad model kind", csv: "a,b,y\n1,2,x\n3,4,z\n", arguments: ["--model", "forest"],
-            mentions: ["--model", "'forest'", "logistic, mlp"]),
+            mentions: ["--model", "'forest'", "'logistic'", "'mlp'"]),
     BadCase(name: "bad hidden list", csv: "a,b,y\n1,2,x\n3,4,z\n", arguments: ["--hidden", "32,x"], mentions: ["--hidden"]),
     BadCase(name: "four hidden layers", csv: "a,b,y\n1,2,x\n3,4,z\n", arguments: ["--hidden", "4,4,4,4"], mentions: ["1 to 3 hidden layers"]),
     BadCase(name: "bad activation", csv: "a,b,y\n1,2,x\n3,4,z\n", arguments: ["--activation", "gelu"], mentions: ["--activation", "relu"]),

@@ -18,7 +18,8 @@ final class ServerProcess: @unchecked Sendable {
     /// Starts `encml serve --model model --port 0 extra…` and waits (≤ 120 s) until it listens.
     init(model: String, extra: [String] = []) throws {
         process.executableURL = CLI.executable
-        process.arguments = ["serve", "--model", model, "--host", "127.0.0.1", "--port", "0"] + extra
+        let authentication = extra.contains("--tokens") || extra.contains("--insecure-no-auth") ? [] : ["--insecure-no-auth"]
+        process.arguments = ["serve", "--model", model, "--host", "127.0.0.1", "--port", "0"] + authentication + extra
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -88,9 +89,11 @@ final class ReplyBox: @unchecked Sendable {
     var error: (any Error)?
 }
 
-func http(_ method: String, _ url: String, body: Data? = nil, contentType: String? = "application/octet-stream") throws -> HTTPReply {
+func http(_ method: String, _ url: String, body: Data? = nil, contentType: String? = "application/octet-stream",
+          token: String? = nil) throws -> HTTPReply {
     var request = URLRequest(url: URL(string: url)!)
     request.httpMethod = method
+    if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
     request.timeoutInterval = 300
     if let body {
         request.httpBody = body

@@ -14,9 +14,17 @@ public struct EncryptedQuery: Sendable {
     public var rowCount: Int
     /// The ciphertexts, in the layout of `mode`.
     public var ciphertexts: [CKKSCiphertext]
+    /// The key set the ciphertexts were made under (0: unbound); carried into the result.
+    public var keySet: UInt64
 
     /// Wraps ciphertexts (e.g. read from a file); the server validates the layout.
-    public init(mode: PackingMode, rowCount: Int, ciphertexts: [CKKSCiphertext]) {
+    /// - Parameters:
+    ///   - mode: the packing.
+    ///   - rowCount: encrypted rows.
+    ///   - ciphertexts: the ciphertexts in the layout of `mode`.
+    ///   - keySet: the key set they were made under (0: unbound).
+    public init(mode: PackingMode, rowCount: Int, ciphertexts: [CKKSCiphertext], keySet: UInt64 = 0) {
+        self.keySet = keySet
         self.mode = mode
         self.rowCount = rowCount
         self.ciphertexts = ciphertexts
@@ -34,9 +42,17 @@ public struct EncryptedResult: Sendable {
     public var rowCount: Int
     /// The ciphertexts, in the layout of `mode`.
     public var ciphertexts: [CKKSCiphertext]
+    /// The key set of the query this answers (0: unbound).
+    public var keySet: UInt64
 
     /// Wraps ciphertexts (e.g. read from a file); the client validates the layout.
-    public init(mode: PackingMode, rowCount: Int, ciphertexts: [CKKSCiphertext]) {
+    /// - Parameters:
+    ///   - mode: the packing.
+    ///   - rowCount: rows.
+    ///   - ciphertexts: the ciphertexts in the layout of `mode`.
+    ///   - keySet: the key set of the query (0: unbound).
+    public init(mode: PackingMode, rowCount: Int, ciphertexts: [CKKSCiphertext], keySet: UInt64 = 0) {
+        self.keySet = keySet
         self.mode = mode
         self.rowCount = rowCount
         self.ciphertexts = ciphertexts

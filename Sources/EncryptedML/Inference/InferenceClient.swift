@@ -13,6 +13,9 @@ public struct InferenceClient: Sendable {
     public let context: CKKSContext
 
     /// A client for `model` (validated), building its context unless one is given.
+    /// - Parameters:
+    ///   - model: the converted model.
+    ///   - context: its CKKS context (built when nil; must have the model's parameters).
     /// - Throws: `ModelError.invalid` for an inconsistent model, `EncryptedMLError` for bad parameters.
     public init(model: EncryptedModel, context: CKKSContext? = nil) throws {
         let context = try model.runtimeContext(context)
@@ -20,12 +23,17 @@ public struct InferenceClient: Sendable {
         self.context = context
     }
 
-    /// A fresh ternary secret key (system CSPRNG). Keep it on the client.
+    /// A fresh ternary secret key (system CSPRNG). Keep it on the client. Cost: O(N) plus NTTs.
+    /// - Returns: the secret key.
     public func generateSecretKey() -> CKKSSecretKey { context.generateSecretKey() }
 
     /// The evaluation keys the server needs for `modes`: relinearization, plus exactly the
     /// rotations single-query inference performs (the plan's `single.rotations`) when
     /// `.single` is among the modes; none for batch only. Cost: one key-switching key per rotation + 1.
+    /// - Parameters:
+    ///   - secretKey: the client's secret key.
+    ///   - modes: the packings the server will run.
+    /// - Returns: the keys to send to the server.
     public func generateEvaluationKeys(secretKey: CKKSSecretKey,
                                        modes: Set<PackingMode> = Set(PackingMode.allCases)) throws -> CKKSEvaluationKeys {
         let rotations = modes.contains(.single) ? model.plan.single.rotations : []
@@ -33,7 +41,9 @@ public struct InferenceClient: Sendable {
     }
 
     /// The slot vector of one row in single-query packing: features zero-padded to the
-    /// block D, replicated with period D over all N/2 slots.
+    /// block D, replicated with period D over all N/2 slots. Cost: O(N).
+    /// - Parameter row: the features.
+    /// - Returns: N/2 slot values.
     public func singleQuerySlots(_ row: [Double]) -> [Double] {
         Self.singleQuerySlots(row, blockSize: model.plan.single.blockSize, slotCount: context.slotCount)
     }
@@ -91,42 +101,85 @@ public struct InferenceClient: Sendable {
         }
     }
 
+    /// Checks that every ciphertext of `result` is where the plan says a result lands — the
+    /// plan's final level and the scale Δ — before anything is decrypted: a result of another
+    /// shape is refused instead of decoded into plausible-looking numbers. Cost: O(ciphertexts).
+    /// - Parameter result: the server's answer.
+    /// - Throws: `EncryptedMLError.invalidOperand` naming the first ciphertext off the plan.
+    public func checkResultAgainstPlan(_ result: EncryptedResult) throws {
+        let level = model.plan.steps.last?.outputLevel ?? 0
+        let scale = context.defaultScale
+        for (index, ct) in result.ciphertexts.enumerated() {
+            guard ct.level == level, ct.scale.isFinite, abs(ct.scale / scale - 1) < 1e-6 else {
+                throw EncryptedMLError.invalidOperand(
+                    "result ciphertext \(index) is at level \(ct.level) with scale 2^\(String(format: "%.3f", Foundation.log2(ct.scale))); "
+                        + "the plan's results are at level \(level) with scale 2^\(String(format: "%.3f", Foundation.log2(scale))): the server did not run this model's plan")
+            }
+        }
+    }
+
     /// Decrypts the server's result into the model outputs of each row (logits, or the
-    /// encrypted sigmoid's value). Cost: one decryption per ciphertext.
-    /// - Throws: `.invalidOperand` when the result's layout does not match the model,
-    ///   `.mismatchedContext` for a result or key of other parameters.
-    public func decryptOutputs(_ result: EncryptedResult, secretKey: CKKSSecretKey) throws -> [[Double]] {
+    /// encrypted sigmoid's value), released as `options` says: rounded to the plan's precision
+    /// (default) or flooded (`DecryptionOptions`). The result is first checked against the
+    /// plan (`checkResultAgainstPlan`). Cost: one decryption per ciphertext.
+    /// - Parameters:
+    ///   - result: the server's answer.
+    ///   - secretKey: the client's secret key.
+    ///   - options: rounding or flooding.
+    /// - Returns: one output vector per row.
+    /// - Throws: `.invalidOperand` when the result's layout, level or scale does not match the
+    ///   plan, `.mismatchedContext` for a result or key of other parameters.
+    public func decryptOutputs(_ result: EncryptedResult, secretKey: CKKSSecretKey,
+                               options: DecryptionOptions = DecryptionOptions()) throws -> [[Double]] {
         let expected = model.resultCiphertextCount(rows: result.rowCount, mode: result.mode)
         guard result.rowCount >= 1, result.ciphertexts.count == expected else {
             throw EncryptedMLError.invalidOperand(
                 "a \(result.mode.rawValue) result of \(result.rowCount) rows has \(expected) ciphertexts for this model, found \(result.ciphertexts.count)")
         }
+        try checkResultAgainstPlan(result)
         let m = model.outputCount
+        let precisionBits = model.plan.parameters.precisionBits
+        var sampler = FloodingSampler()
+        /// The released slot values of one ciphertext (`count` of them).
+        func release(_ ct: CKKSCiphertext, count: Int) throws -> [Double] {
+            let slots = try context.decryptComplex(ct, secretKey: secretKey)
+            switch options.protection {
+            case .rounding:
+                let step = Foundation.pow(2, -Double(precisionBits))
+                return slots.prefix(count).map { ($0.real / step).rounded() * step }
+            case let .flooding(bits):
+                let floor = Foundation.pow(2, -Double(precisionBits))
+                let measured = slots.reduce(0) { max($0, abs($1.imaginary)) }
+                let deviation = DecryptionOptions.floodingDeviation(noiseBound: max(floor, measured), statisticalBits: bits)
+                return slots.prefix(count).map { $0.real + sampler.next(deviation: deviation) }
+            }
+        }
         switch result.mode {
         case .single:
-            return try result.ciphertexts.map { ct in
-                Array(try context.decrypt(ct, secretKey: secretKey).prefix(m))
-            }
+            return try result.ciphertexts.map { try release($0, count: m) }
         case .batch:
             let slots = context.slotCount
             var rows = [[Double]](repeating: [Double](repeating: 0, count: m), count: result.rowCount)
             for (index, ct) in result.ciphertexts.enumerated() {
                 let set = index / m
                 let output = index % m
-                let values = try context.decrypt(ct, secretKey: secretKey)
-                for s in 0..<slots {
-                    let row = set * slots + s
-                    if row >= result.rowCount { break }
-                    rows[row][output] = values[s]
-                }
+                let count = min(slots, result.rowCount - set * slots)
+                let values = try release(ct, count: count)
+                for s in 0..<count { rows[set * slots + s][output] = values[s] }
             }
             return rows
         }
     }
 
     /// Decrypts and applies the output link: outputs, probabilities, class and label per row.
-    public func decrypt(_ result: EncryptedResult, secretKey: CKKSSecretKey) throws -> [InferencePrediction] {
-        try decryptOutputs(result, secretKey: secretKey).map(prediction(outputs:))
+    /// - Parameters:
+    ///   - result: the server's answer.
+    ///   - secretKey: the client's secret key.
+    ///   - options: rounding (default) or flooding.
+    /// - Returns: one prediction per row.
+    public func decrypt(_ result: EncryptedResult, secretKey: CKKSSecretKey,
+                        options: DecryptionOptions = DecryptionOptions()) throws -> [InferencePrediction] {
+        try decryptOutputs(result, secretKey: secretKey, options: options).map(prediction(outputs:))
     }
 
     /// The prediction for decrypted outputs (client-side sigmoid/softmax, or the clamped

@@ -23,6 +23,10 @@ public final class InferenceServer: Sendable {
     /// Loads `model` (validated first) and pre-encodes the layers of the packing `modes`; each
     /// single-query layer is checked against its packing in the plan (the keys' rotations).
     /// Cost: one encoding per non-zero diagonal of every layer (single), O(Σ m·n·ℓ) (batch).
+    /// - Parameters:
+    ///   - model: the converted model.
+    ///   - context: its CKKS context (built when nil; must have the model's parameters).
+    ///   - modes: the packings to prepare.
     /// - Throws: `ModelError.invalid` for an inconsistent model, `EncryptedMLError` for
     ///   parameters or shapes the runtime cannot use.
     public init(model: EncryptedModel, context: CKKSContext? = nil,
@@ -55,19 +59,23 @@ public final class InferenceServer: Sendable {
     /// - Throws: `EncryptedMLError.invalidOperand` when the query does not match the model
     ///   (count, level, scale, packing not prepared), `.mismatchedContext` for ciphertexts or
     ///   keys of other parameters, `.missingRotationKey` for keys without a needed rotation.
+    /// - Parameters:
+    ///   - query: the client's encrypted rows.
+    ///   - evaluationKeys: the client's relinearization and rotation keys.
+    /// - Returns: the encrypted outputs, with the query's key set.
     public func infer(_ query: EncryptedQuery, evaluationKeys: CKKSEvaluationKeys) throws -> EncryptedResult {
         try validate(query, evaluationKeys: evaluationKeys)
         switch query.mode {
         case .single:
             let outputs = try query.ciphertexts.map { try inferSingle($0, keys: evaluationKeys) }
-            return EncryptedResult(mode: .single, rowCount: query.rowCount, ciphertexts: outputs)
+            return EncryptedResult(mode: .single, rowCount: query.rowCount, ciphertexts: outputs, keySet: query.keySet)
         case .batch:
             var outputs: [CKKSCiphertext] = []
             let n = model.featureCount
             for set in 0..<(query.ciphertexts.count / n) {
                 outputs += try inferBatch(Array(query.ciphertexts[(set * n)..<((set + 1) * n)]), keys: evaluationKeys)
             }
-            return EncryptedResult(mode: .batch, rowCount: query.rowCount, ciphertexts: outputs)
+            return EncryptedResult(mode: .batch, rowCount: query.rowCount, ciphertexts: outputs, keySet: query.keySet)
         }
     }
 

@@ -25,6 +25,33 @@ extension CKKSEvaluationKeys {
             + context.digitCount(level: context.maxLevel) * EncMLFormat.residueBytes(moduli: context.keyModuli, degree: context.degree)
     }
 
+    /// Bytes of an evaluation-keys file under `context` holding `rotationCount` rotation keys
+    /// (and the conjugation key when `conjugation`): fixed per model, so a server checks an
+    /// upload's size before reading its body. Cost: O(limbs).
+    /// - Parameters:
+    ///   - context: the parameters the keys are for.
+    ///   - rotationCount: the number of rotation steps.
+    ///   - conjugation: whether the conjugation key is included.
+    /// - Returns: the exact file size in bytes.
+    public static func serializedSize(context: CKKSContext, rotationCount: Int, conjugation: Bool = false) -> Int {
+        let keys = 1 + rotationCount + (conjugation ? 1 : 0)
+        return EncMLFormat.headerSize + 4 + 4 * rotationCount + 4 + keys * keySize(context: context)
+    }
+
+    /// Bytes the deserialized keys occupy in memory (the `a_j` expanded, the Shoup companions
+    /// of `a_j` and `b_j`, a slot permutation per Galois key): about 5–7× the file size.
+    /// Cost: O(limbs).
+    /// - Parameters:
+    ///   - context: the parameters the keys are for.
+    ///   - rotationCount: the number of rotation steps.
+    ///   - conjugation: whether the conjugation key is included.
+    /// - Returns: the in-memory size in bytes.
+    public static func inMemorySize(context: CKKSContext, rotationCount: Int, conjugation: Bool = false) -> Int {
+        let galois = rotationCount + (conjugation ? 1 : 0)
+        let words = context.digitCount(level: context.maxLevel) * context.keyModuli.count * context.degree
+        return (1 + galois) * 4 * words * 8 + galois * context.degree * 8
+    }
+
     /// `5^k mod 2N` by square-and-multiply: O(log k) (the element of a left rotation by k).
     static func rotationElement(_ k: Int, degree n: Int) -> Int {
         let m = 2 * n
@@ -40,7 +67,12 @@ extension CKKSEvaluationKeys {
     /// The keys as an `ENCML` evaluation-keys file bound to `modelTag` (0: unbound).
     /// Cost: one copy of every `b_j`; size ≈ (1 + rotations) × `keySize`.
     /// - Throws: `.mismatchedParameters` when the keys are not of `context`.
-    public func serialized(context: CKKSContext, modelTag: UInt64 = 0) throws(SerializationError) -> Data {
+    /// - Parameters:
+    ///   - context: the parameters the keys are of.
+    ///   - modelTag: the model the file is bound to (0: unbound).
+    ///   - keySet: the key set fixed at keygen (0: unbound).
+    /// - Returns: the file's bytes.
+    public func serialized(context: CKKSContext, modelTag: UInt64 = 0, keySet: UInt64 = 0) throws(SerializationError) -> Data {
         guard contextFingerprint == context.fingerprint else {
             throw .mismatchedParameters(file: "evaluation keys", detail: "the keys were generated under other parameters than \(context.parameters)",
                                         fix: "serialize them with the context that generated them")
@@ -61,7 +93,7 @@ extension CKKSEvaluationKeys {
         }
         let capacity = EncMLFormat.headerSize + 8 + 4 * rotationSteps.count + ordered.count * Self.keySize(context: context)
         var w = ByteWriter(capacity: capacity)
-        EncMLFormat.writeHeader(.evaluationKeys, context: context, modelTag: modelTag, to: &w)
+        EncMLFormat.writeHeader(.evaluationKeys, context: context, modelTag: modelTag, keySet: keySet, to: &w)
         w.write(UInt32(rotationSteps.count))
         for step in rotationSteps { w.write(UInt32(step)) }
         w.write(UInt32(conjugation == nil ? 0 : 1))
@@ -80,7 +112,18 @@ extension CKKSEvaluationKeys {
     /// every key's element, digit count and size; every residue below its prime; no trailing
     /// bytes. The `a_j` are re-expanded from their seeds.
     /// Cost: one copy of the `b_j`, AES-CTR expansion of the `a_j`, O(N) per Galois permutation.
+    ///
+    /// - Parameters:
+    ///   - data: the file's bytes (untrusted).
+    ///   - context: the parameters the keys must be for.
+    ///   - modelTag: the model tag the header must carry (nil: not checked).
+    ///   - keySet: the key set the header must carry (nil: not checked).
+    ///   - requiredSteps: when given, the rotation steps must be exactly these (ascending), checked
+    ///     before any key is read; a server passes the model's set so that no unused key is held.
+    ///   - file: the name used in error messages.
+    /// - Returns: the keys, ready for evaluation.
     public static func deserialize(_ data: Data, context: CKKSContext, modelTag: UInt64? = nil,
+                                   keySet: UInt64? = nil, requiredSteps: [Int]? = nil,
                                    file: String = "evaluation keys") throws -> CKKSEvaluationKeys {
         let n = context.degree
         let keyModuli = context.keyModuli
@@ -88,7 +131,7 @@ extension CKKSEvaluationKeys {
         let keySize = Self.keySize(context: context)
         var steps: [Int] = []
         let rawKeys: [RawKey] = try ByteReader.parse(data, file: file) { (r: inout ByteReader) throws(SerializationError) -> [RawKey] in
-            try EncMLFormat.readHeader(.evaluationKeys, context: context, modelTag: modelTag, from: &r)
+            try EncMLFormat.readHeader(.evaluationKeys, context: context, modelTag: modelTag, keySet: keySet, from: &r)
             let stepCount = Int(try r.readUInt32("rotation step count"))
             guard stepCount < n / 2 else {
                 throw .invalidField(file: file, field: "rotation step count", reason: "\(stepCount) exceeds the \(n / 2 - 1) possible rotations")
@@ -103,6 +146,9 @@ extension CKKSEvaluationKeys {
                                         reason: "\(step) is not in 1..<\(n / 2) or not above the previous step")
                 }
                 steps.append(step)
+            }
+            if let requiredSteps, steps != requiredSteps {
+                throw .unexpectedRotations(file: file, found: steps, expected: requiredSteps)
             }
             let flags = try r.readUInt32("flags")
             guard flags <= 1 else { throw .invalidField(file: file, field: "flags", reason: "unknown bits in \(flags)") }

@@ -9,13 +9,18 @@ extension CKKSSecretKey {
 
     /// The key as an `ENCML` secret-key file bound to `modelTag` (0: unbound).
     /// Cost: O(N). - Throws: `.mismatchedParameters` when the key is not of `context`.
-    public func serialized(context: CKKSContext, modelTag: UInt64 = 0) throws(SerializationError) -> Data {
+    /// - Parameters:
+    ///   - context: the parameters the key is of.
+    ///   - modelTag: the model the file is bound to (0: unbound).
+    ///   - keySet: the key set fixed at keygen (0: unbound).
+    /// - Returns: the file's bytes.
+    public func serialized(context: CKKSContext, modelTag: UInt64 = 0, keySet: UInt64 = 0) throws(SerializationError) -> Data {
         guard contextFingerprint == context.fingerprint, coefficients.count == context.degree else {
             throw .mismatchedParameters(file: "secret key", detail: "the key was generated under other parameters than \(context.parameters)",
                                         fix: "serialize it with the context that generated it")
         }
         var w = ByteWriter(capacity: EncMLFormat.headerSize + Self.bodySize(degree: context.degree))
-        EncMLFormat.writeHeader(.secretKey, context: context, modelTag: modelTag, to: &w)
+        EncMLFormat.writeHeader(.secretKey, context: context, modelTag: modelTag, keySet: keySet, to: &w)
         var packed = [UInt8](repeating: 0, count: Self.bodySize(degree: context.degree))
         for (k, c) in coefficients.enumerated() {
             let code: UInt8 = c == 0 ? 0 : (c == 1 ? 1 : 2)
@@ -27,12 +32,18 @@ extension CKKSSecretKey {
 
     /// Reads and validates a secret-key file for `context` (and `modelTag` when given): header,
     /// exact body size, every code a ternary value, no trailing bytes. Cost: O(N) plus L+K+1 NTTs.
-    /// - Parameter file: the name used in error messages.
-    public static func deserialize(_ data: Data, context: CKKSContext, modelTag: UInt64? = nil,
+    /// - Parameters:
+    ///   - data: the file's bytes (untrusted).
+    ///   - context: the parameters the key must be of.
+    ///   - modelTag: the model tag the header must carry (nil: not checked).
+    ///   - file: the name used in error messages.
+    ///   - keySet: the key set the header must carry (nil: not checked; `EncMLFormat.keySet(of:)` reads it).
+    /// - Returns: the key in evaluation form.
+    public static func deserialize(_ data: Data, context: CKKSContext, modelTag: UInt64? = nil, keySet: UInt64? = nil,
                                    file: String = "secret key") throws -> CKKSSecretKey {
         let n = context.degree
         let coefficients: [Int8] = try ByteReader.parse(data, file: file) { (r: inout ByteReader) throws(SerializationError) -> [Int8] in
-            try EncMLFormat.readHeader(.secretKey, context: context, modelTag: modelTag, from: &r)
+            try EncMLFormat.readHeader(.secretKey, context: context, modelTag: modelTag, keySet: keySet, from: &r)
             let size = bodySize(degree: n)
             try r.require(size, for: "secret key coefficients")
             let packed = try r.readBytes(size, "secret key coefficients")

@@ -16,6 +16,20 @@ extension CiphertextBundle {
     /// Bytes of a ciphertext's fixed fields.
     static let ciphertextHeaderSize = 12
 
+    /// Bytes of a ciphertext file of `count` ciphertexts at `level` (the largest a file of
+    /// that many ciphertexts can be: fresh queries are seeded and smaller). Readers cap files
+    /// by it before reading them; clients size their requests by it. Cost: O(limbs).
+    /// - Parameters:
+    ///   - context: the parameters.
+    ///   - count: ciphertexts in the file.
+    ///   - level: their level (the top level when nil).
+    ///   - seeded: whether each `c1` is stored as its seed (fresh secret-key encryptions).
+    /// - Returns: the file size in bytes.
+    public static func serializedSize(context: CKKSContext, count: Int, level: Int? = nil, seeded: Bool = false) -> Int {
+        let limb = EncMLFormat.residueBytes(moduli: Array(context.ciphertextModuli[0...(level ?? context.maxLevel)]), degree: context.degree)
+        return EncMLFormat.headerSize + 16 + count * (ciphertextHeaderSize + limb + (seeded ? EncMLFormat.seedSize : limb))
+    }
+
     /// The bundle as an `ENCML` ciphertext file bound to `modelTag` (0: unbound).
     /// Cost: one copy of every stored residue plus one AES-CTR expansion per seeded ciphertext
     /// (to confirm the seed).
@@ -45,7 +59,7 @@ extension CiphertextBundle {
             capacity += Self.ciphertextHeaderSize + limbBytes + (useSeed ? EncMLFormat.seedSize : limbBytes)
         }
         var w = ByteWriter(capacity: capacity)
-        EncMLFormat.writeHeader(.ciphertexts, context: context, modelTag: modelTag, to: &w)
+        EncMLFormat.writeHeader(.ciphertexts, context: context, modelTag: modelTag, keySet: keySet, to: &w)
         w.write(role.rawValue)
         w.write(UInt8(mode == .single ? 1 : 2))
         w.write(UInt16(0))
@@ -69,12 +83,22 @@ extension CiphertextBundle {
     /// the packing and bounded by the bytes present; per ciphertext its level, flags, scale, every
     /// residue below its prime; no trailing bytes. Seeded `c1` are re-expanded.
     /// Cost: one copy of the stored residues plus AES-CTR expansion of seeded `c1`.
+    ///
+    /// - Parameters:
+    ///   - data: the file's bytes (untrusted).
+    ///   - context: the parameters the ciphertexts must be of.
+    ///   - modelTag: the model tag the header must carry (nil: not checked).
+    ///   - expectedRole: the role required (nil: any).
+    ///   - keySet: the key set the header must carry (nil: not checked).
+    ///   - file: the name used in error messages.
+    /// - Returns: the bundle, with the header's key set.
     public static func deserialize(_ data: Data, context: CKKSContext, modelTag: UInt64? = nil, role expectedRole: Role? = nil,
+                                   keySet expectedKeySet: UInt64? = nil,
                                    file: String = "ciphertexts") throws -> CiphertextBundle {
         let n = context.degree
         let fingerprint = context.fingerprint
         return try ByteReader.parse(data, file: file) { (r: inout ByteReader) throws(SerializationError) -> CiphertextBundle in
-            try EncMLFormat.readHeader(.ciphertexts, context: context, modelTag: modelTag, from: &r)
+            let keySet = try EncMLFormat.readHeader(.ciphertexts, context: context, modelTag: modelTag, keySet: expectedKeySet, from: &r)
             let roleByte = try r.readUInt8("role")
             guard let role = Role(rawValue: roleByte) else {
                 throw .invalidField(file: file, field: "role", reason: "unknown role \(roleByte)")
@@ -134,7 +158,7 @@ extension CiphertextBundle {
                 ciphertexts.append(CKKSCiphertext(c0: RNSPolynomial(degree: n, data: c0), c1: c1, scale: scale,
                                                   contextFingerprint: fingerprint, seed: seed))
             }
-            return CiphertextBundle(role: role, mode: mode, rowCount: rowCount, width: width, ciphertexts: ciphertexts)
+            return CiphertextBundle(role: role, mode: mode, rowCount: rowCount, width: width, ciphertexts: ciphertexts, keySet: keySet)
         }
     }
 }

@@ -27,9 +27,19 @@ public struct CiphertextBundle: Sendable {
     public var width: Int
     /// The ciphertexts, in the order of the packing.
     public var ciphertexts: [CKKSCiphertext]
+    /// The key set the ciphertexts were made under (`EncMLFormat.newKeySet()` at keygen; 0: unbound).
+    public var keySet: UInt64
 
     /// Assembles a bundle. Cost: O(1).
-    public init(role: Role, mode: PackingMode, rowCount: Int, width: Int, ciphertexts: [CKKSCiphertext]) {
+    /// - Parameters:
+    ///   - role: query or result.
+    ///   - mode: the packing.
+    ///   - rowCount: data rows encoded.
+    ///   - width: values per row.
+    ///   - ciphertexts: the ciphertexts in the packing's order.
+    ///   - keySet: the key set they were made under (0: unbound).
+    public init(role: Role, mode: PackingMode, rowCount: Int, width: Int, ciphertexts: [CKKSCiphertext], keySet: UInt64 = 0) {
+        self.keySet = keySet
         self.role = role
         self.mode = mode
         self.rowCount = rowCount

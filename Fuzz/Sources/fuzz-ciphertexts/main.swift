@@ -1,0 +1,22 @@
+import EncryptedML
+import Foundation
+import FuzzSupport
+import Models
+import Plaintext
+
+/// libFuzzer entry: the ciphertexts reader must refuse any input with an error, never crash,
+/// hang or allocate what a header merely claims.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
+    let data = fuzzData(bytes, count)
+    _ = try? CiphertextBundle.deserialize(data, context: FuzzContext.context, modelTag: FuzzContext.modelTag, file: "fuzz")
+    _ = EncMLFormat.keySet(of: data)
+    _ = try? EncMLFormat.checkHeader(data, kind: .ciphertexts, context: FuzzContext.context, modelTag: nil, file: "fuzz")
+    return 0
+}
+
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzInitialize(_ argc: UnsafeMutablePointer<Int32>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?) -> Int32 {
+    FuzzContext.writeSeeds(kind: "ciphertexts")
+    return 0
+}

@@ -1,0 +1,20 @@
+import EncryptedML
+import Foundation
+import FuzzSupport
+import Models
+import Plaintext
+
+/// libFuzzer entry: the csv reader must refuse any input with an error, never crash,
+/// hang or allocate what a header merely claims.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
+    let data = fuzzData(bytes, count)
+    if let table = try? CSVReader.parse(data, file: "fuzz") { _ = try? table.numericMatrix(columns: Array(table.header.prefix(3))) }
+    return 0
+}
+
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzInitialize(_ argc: UnsafeMutablePointer<Int32>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?) -> Int32 {
+    FuzzContext.writeSeeds(kind: "csv")
+    return 0
+}

@@ -1,0 +1,21 @@
+import EncryptedML
+import Foundation
+import FuzzSupport
+import Models
+import Plaintext
+
+/// libFuzzer entry: the evaluation-keys reader must refuse any input with an error, never crash,
+/// hang or allocate what a header merely claims.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
+    let data = fuzzData(bytes, count)
+    _ = try? CKKSEvaluationKeys.deserialize(data, context: FuzzContext.context, modelTag: FuzzContext.modelTag, file: "fuzz")
+    _ = try? CKKSEvaluationKeys.deserialize(data, context: FuzzContext.context, requiredSteps: [1, 3], file: "fuzz")
+    return 0
+}
+
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzInitialize(_ argc: UnsafeMutablePointer<Int32>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?) -> Int32 {
+    FuzzContext.writeSeeds(kind: "evaluation-keys")
+    return 0
+}

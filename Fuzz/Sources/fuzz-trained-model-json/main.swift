@@ -1,0 +1,20 @@
+import EncryptedML
+import Foundation
+import FuzzSupport
+import Models
+import Plaintext
+
+/// libFuzzer entry: the trained-model-json reader must refuse any input with an error, never crash,
+/// hang or allocate what a header merely claims.
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOne(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Int32 {
+    let data = fuzzData(bytes, count)
+    if let model = try? TrainedModel.decode(data, file: "fuzz") { _ = try? model.validate() }
+    return 0
+}
+
+@_cdecl("LLVMFuzzerInitialize")
+public func fuzzInitialize(_ argc: UnsafeMutablePointer<Int32>?, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>?) -> Int32 {
+    FuzzContext.writeSeeds(kind: "trained-model-json")
+    return 0
+}

@@ -1,0 +1,210 @@
+import EncryptedML
+import EncryptedMLClient
+import EncryptedMLServer
+import EncryptedMLService
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Models
+import Testing
+
+private struct ErrorBody: Decodable { var status: Int; var code: String; var error: String }
+private struct IDBody: Decodable { var id: String }
+
+/// The router driven in-process (`app.test(.router)`): authentication, key upload rules,
+/// refusals as JSON, the client library end to end.
+@Suite struct RouterTests {
+    let f = ServerFixture.shared
+
+    func app(_ service: EncryptedInferenceService, tokens: [String]? = [tokenA, tokenB]) throws -> some ApplicationProtocol {
+        var authentication = ClientAuthentication.insecureNone
+        if let tokens { authentication = .bearerTokens(try BearerTokens(tokens: tokens)) }
+        var logger = Logger(label: "test")
+        logger.logLevel = .warning
+        return buildApplication(service: service, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, authentication: authentication),
+                                logger: logger)
+    }
+
+    func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
+    func binary(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)", .contentType: "application/octet-stream"] }
+
+    @Test func healthIsOpenAndEveryV1EndpointNeedsAKnownToken() async throws {
+        try await app(try f.service()).test(.router) { client in
+            try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/metrics", method: .get) { #expect($0.status == .ok) }
+            for (uri, method) in [("/v1/model", HTTPRequest.Method.get), ("/v1/keys", .post), ("/v1/infer/00", .post)] {
+                for headers: HTTPFields in [[:], bearer("not-a-token-of-this-server-000000"), [.authorization: "Basic dXNlcjpwYXNz"]] {
+                    try await client.execute(uri: uri, method: method, headers: headers) { response in
+                        #expect(response.status == .unauthorized, "\(uri) \(headers)")
+                        let body = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView))
+                        #expect(body.code == "unauthorized" && body.error.contains("Bearer"))
+                    }
+                }
+            }
+            try await client.execute(uri: "/v1/model", method: .get, headers: bearer(tokenA)) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test func keysAreHeldUnderTheUploadingTokenOnly() async throws {
+        let service = try f.service(owners: 2)
+        try await app(service).test(.router) { client in
+            let id = try await client.execute(uri: "/v1/keys", method: .post, headers: binary(tokenA),
+                                               body: ByteBuffer(bytes: f.keys.evaluationKeyBytes)) { response in
+                #expect(response.status == .created)
+                return try JSONDecoder().decode(IDBody.self, from: Data(response.body.readableBytesView)).id
+            }
+            let rows = Array(f.rows[0..<2])
+            let query = ByteBuffer(bytes: try f.query(rows))
+            try await client.execute(uri: "/v1/infer/\(id)", method: .post, headers: binary(tokenB), body: query) { response in
+                #expect(response.status == .notFound, "token B cannot use token A's keys")
+            }
+            try await client.execute(uri: "/v1/infer/\(id)", method: .post, headers: binary(tokenA), body: query) { response in
+                #expect(response.status == .ok)
+                let bundle = try CiphertextBundle.deserialize(Data(response.body.readableBytesView), context: f.inference.context, modelTag: f.tag,
+                                                              role: .result, keySet: f.keys.keySet)
+                let predictions = try f.inference.decrypt(EncryptedResult(mode: bundle.mode, rowCount: bundle.rowCount,
+                                                                          ciphertexts: bundle.ciphertexts, keySet: bundle.keySet),
+                                                          secretKey: f.keys.secretKey)
+                #expect(predictions.map(\.label) == f.labels(rows))
+            }
+        }
+    }
+
+    @Test func keyUploadsOfAnotherSizeAreRefusedFromTheirContentLength() async throws {
+        let service = try f.service()
+        try await app(service).test(.router) { client in
+            let wrong = f.keys.evaluationKeyBytes + Data(count: 4096)
+            try await client.execute(uri: "/v1/keys", method: .post, headers: binary(tokenA), body: ByteBuffer(bytes: wrong)) { response in
+                #expect(response.status == .badRequest)
+                let body = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView))
+                #expect(body.code == "wrong_key_size" && body.error.contains("\(service.evaluationKeyBytes)"))
+            }
+            try await client.execute(uri: "/v1/keys", method: .post, headers: [.authorization: "Bearer \(tokenA)", .contentType: "text/plain"],
+                                     body: ByteBuffer(bytes: f.keys.evaluationKeyBytes)) { #expect($0.status == .unsupportedMediaType) }
+            try await client.execute(uri: "/v1/nothing", method: .get, headers: bearer(tokenA)) { response in
+                #expect(response.status == .notFound)
+                let body = try JSONDecoder().decode(ErrorBody.self, from: Data(response.body.readableBytesView))
+                #expect(body.code == "not_found")
+            }
+        }
+        #expect(service.registry.statistics.clients == 0)
+    }
+
+    @Test func aFullInferenceQueueAnswers503WithRetryAfterWhileHealthStaysImmediate() async throws {
+        let service = try f.service(ServiceLimits(inferenceWorkers: 1, maxQueuedInferences: 0))
+        let id = try service.registerEvaluationKeys(f.keys.evaluationKeyBytes, owner: "anonymous")
+        let gate = DispatchSemaphore(value: 0)
+        let blocker = Task { try await service.executor.run { () throws(ServiceError) -> Int in gate.wait(); return 0 } }
+        for _ in 0..<500 where service.executor.load.running != 1 { try await Task.sleep(for: .milliseconds(10)) }
+        try await app(service, tokens: nil).test(.router) { client in
+            let query = ByteBuffer(bytes: try f.query(Array(f.rows[0..<1])))
+            try await client.execute(uri: "/v1/infer/\(id)", method: .post, headers: [.contentType: "application/octet-stream"],
+                                     body: query) { response in
+                #expect(response.status == .serviceUnavailable)
+                #expect(response.headers[.retryAfter] == "1")
+            }
+            try await client.execute(uri: "/health", method: .get) { #expect($0.status == .ok) }
+        }
+        gate.signal()
+        _ = try await blocker.value
+        #expect(service.prometheusMetrics().contains("encml_errors_total{code=\"overloaded\"} 1"))
+    }
+
+    @Test func theClientLibraryUploadsOnceChunksAndMatchesThePlaintextModel() async throws {
+        // Two ciphertexts per request: 5 rows take 3 requests.
+        let service = try f.service(ServiceLimits(maxCiphertextsPerQuery: 2))
+        try await app(service).test(.router) { testClient in
+            let client = try EncryptedMLClient(transport: RouterTransport(client: testClient), model: f.model,
+                                               context: f.inference.context, token: tokenA)
+            let rows = Array(f.rows[20..<25])
+            let first = try await client.predict(rows, keys: f.keys)
+            #expect(first.map(\.label) == f.labels(rows))
+            let second = try await client.predict(Array(rows.prefix(2)), keys: f.keys)
+            #expect(second.map(\.label) == f.labels(Array(rows.prefix(2))))
+            #expect(service.metrics.keyUploadCount == 1, "the keys were uploaded once")
+            #expect(service.prometheusMetrics().contains("encml_inferred_rows_total 7"))
+            #expect(service.prometheusMetrics().contains("encml_http_requests_total{method=\"POST\",route=\"/v1/infer/{id}\",status=\"200\"} 4"))
+
+            // A client with another token gets a 404 for the cached id and uploads its own copy.
+            let other = try EncryptedMLClient(transport: RouterTransport(client: testClient), model: f.model,
+                                              context: f.inference.context, token: tokenB, keyIDs: client.keyIDs)
+            let third = try await other.predict(Array(rows.prefix(1)), keys: f.keys)
+            #expect(third.map(\.label) == f.labels(Array(rows.prefix(1))))
+            #expect(service.metrics.keyUploadCount == 2)
+
+            // Without a token: 401 as a typed error.
+            let anonymous = try EncryptedMLClient(transport: RouterTransport(client: testClient), model: f.model, context: f.inference.context)
+            await #expect(throws: ClientError.self) { _ = try await anonymous.predict(rows, keys: f.keys) }
+        }
+    }
+
+    @Test func chunksRespectTheServersCiphertextAndByteLimits() throws {
+        let service = try f.service(ServiceLimits(maxQueryBytes: 1 << 20, maxCiphertextsPerQuery: 100))
+        let served = service.modelDescription
+        let perCiphertext = CiphertextBundle.serializedSize(context: f.inference.context, count: 1, seeded: true)
+            - CiphertextBundle.serializedSize(context: f.inference.context, count: 0, seeded: true)
+        let chunks = EncryptedMLClient.chunks(250, mode: .single, served: served, context: f.inference.context)
+        #expect(chunks.first?.lowerBound == 0 && chunks.last?.upperBound == 250)
+        #expect(chunks.allSatisfy { $0.count <= 100 && $0.count * perCiphertext + 64 <= 1 << 20 })
+        #expect(zip(chunks, chunks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+        // The bytes of a real query of one chunk stay within the limit.
+        let rows = Array(f.rows.prefix(chunks[0].count))
+        #expect(try f.query(rows).count <= 1 << 20)
+    }
+
+    /// A live server: an upload that stalls after its headers does not hold its connection
+    /// and buffer for as long as the client likes: it is closed (or answered 408) within twice
+    /// the read timeout.
+    @Test func aStalledUploadIsDroppedAfterTheReadTimeout() async throws {
+        let service = try f.service(ServiceLimits(readTimeoutSeconds: 1))
+        let id = try service.registerEvaluationKeys(f.keys.evaluationKeyBytes)
+        try await app(service, tokens: nil).test(.live) { client in
+            let port = try #require(client.port)
+            let fd = try #require(connectLoopback(port: port), "cannot connect to the live server on port \(port)")
+            defer { close(fd) }
+            var timeout = timeval(tv_sec: 10, tv_usec: 0)
+            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+            let head = "POST /v1/infer/\(id) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n"
+            let partial = Array(head.utf8) + [UInt8](repeating: 7, count: 1000)
+            #expect(partial.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) } == partial.count)
+            let start = Date()
+            var buffer = [UInt8](repeating: 0, count: 4096)
+            let received = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            let elapsed = Date().timeIntervalSince(start)
+            let reply = String(decoding: buffer.prefix(max(0, received)), as: UTF8.self)
+            #expect(received == 0 || reply.hasPrefix("HTTP/1.1 408"), "closed or 408: \(received) bytes \(reply.prefix(100))")
+            #expect(elapsed >= 0.9 && elapsed < 8, "dropped after \(elapsed) s")
+
+        }
+    }
+}
+
+/// A TCP socket connected to `port` on 127.0.0.1, else on ::1 (the live test server binds
+/// "localhost"); nil when neither answers.
+func connectLoopback(port: Int) -> Int32? {
+    var v4 = sockaddr_in()
+    v4.sin_family = sa_family_t(AF_INET)
+    v4.sin_port = in_port_t(UInt16(port).bigEndian)
+    v4.sin_addr.s_addr = inet_addr("127.0.0.1")
+    let fd4 = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    let ok4 = withUnsafePointer(to: &v4) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd4, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+    }
+    if ok4 == 0 { return fd4 }
+    close(fd4)
+    var v6 = sockaddr_in6()
+    v6.sin6_family = sa_family_t(AF_INET6)
+    v6.sin6_port = in_port_t(UInt16(port).bigEndian)
+    v6.sin6_addr = in6addr_loopback
+    let fd6 = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
+    let ok6 = withUnsafePointer(to: &v6) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd6, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+    }
+    if ok6 == 0 { return fd6 }
+    close(fd6)
+    return nil
+}
