@@ -5,6 +5,8 @@ import Logging
 import Models
 
 /// `encml collab serve`: the coordinator of one session.
+extension CollaborationCoordinator.Misbehaviour: ExpressibleByArgument {}
+
 struct CollabServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
@@ -23,14 +25,14 @@ struct CollabServeCommand: AsyncParsableCommand {
     @Option(help: "Federated rounds.")
     var rounds: Int = 30
 
-    @Option(help: "Model kind: logistic or mlp.")
-    var model: String = "logistic"
+    @Option(help: "Model kind.")
+    var model: ModelKind = .logistic
 
     @Option(help: "MLP hidden layer widths, comma-separated.")
     var hidden: String = "32"
 
-    @Option(help: "MLP hidden activation: relu, tanh, sigmoid, square or poly.")
-    var activation: String = "relu"
+    @Option(help: "MLP hidden activation.")
+    var activation: ActivationKind = .relu
 
     @Option(name: .customLong("local-epochs"),
             help: "Local epochs per round (L-BFGS iterations for logistic). Default: 2 for logistic, 20 for mlp.")
@@ -49,22 +51,20 @@ struct CollabServeCommand: AsyncParsableCommand {
     var out: String?
 
     @Option(name: .customLong("test-misbehave"), help: .hidden)
-    var testMisbehave: String?
+    var testMisbehave: CollaborationCoordinator.Misbehaviour?
 
     func run() async throws {
         try await reportingAsyncErrors {
             guard (0...65535).contains(port) else {
                 throw CLIError.invalidValue(option: "--port", value: "\(port)", expected: "a port number in 0...65535")
             }
-            let kind = try parseChoice(model, option: "--model", as: ModelKind.self)
+            let kind = model
             let training = TrainingConfiguration(
                 rounds: rounds, model: kind,
                 hidden: try parseHidden(hidden),
-                activation: try parseChoice(activation, option: "--activation", as: ActivationKind.self),
+                activation: activation,
                 localEpochs: localEpochs ?? (kind == .logistic ? 2 : 20))
-            let misbehaviour = try testMisbehave.map {
-                try parseChoice($0, option: "--test-misbehave", as: CollaborationCoordinator.Misbehaviour.self)
-            }
+            let misbehaviour = testMisbehave
             let coordinator = try CollaborationCoordinator(parties: parties, training: training, timeout: timeout,
                                                            misbehaviour: misbehaviour)
             var logger = Logger(label: "encml.collab")

@@ -65,8 +65,17 @@ private struct Report: Decodable { var predictions: [String]; var probabilities:
             .replacingOccurrences(of: "\"@@\"", with: "\"malignant\"")
         #expect(swapped != text)
         try swapped.write(toFile: f("swapped.he.json"), atomically: true, encoding: .utf8)
+        // An edited file no longer matches its own fingerprint (which covers the labels).
         try expectRefusal(["decrypt", "--model", f("swapped.he.json"), "--secret-key", chain.path("a.sk"), "--in", f("r.ct")],
-                          mentions: ["another model"], "labels swapped")
+                          mentions: ["fingerprint"], "labels swapped in the file")
+        // A consistent model with swapped labels (fingerprint recomputed, as a re-conversion
+        // would) is another model: the results' model tag refuses it.
+        var relabelled = try EncryptedModel.load(from: model)
+        relabelled.classLabels.reverse()
+        relabelled.weightsFingerprint = relabelled.computedFingerprint()
+        try relabelled.save(to: f("relabelled.he.json"))
+        try expectRefusal(["decrypt", "--model", f("relabelled.he.json"), "--secret-key", chain.path("a.sk"), "--in", f("r.ct")],
+                          mentions: ["another model"], "labels swapped, fingerprint recomputed")
     }
 
     @Test func killedKeygenRunsNeverLeaveAMixedPairOrTemporaryFiles() throws {
