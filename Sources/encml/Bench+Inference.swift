@@ -7,7 +7,7 @@ import Plaintext
 /// latency of one single-query inference and throughput of one full batch ciphertext set
 /// (N/2 samples), for the breast_cancer logistic regression (30 features, logits returned)
 /// and a digits MLP 64-32-10 with square activation, trained on the 70 % split (seed 42)
-/// and converted with the default options. Medians, single thread.
+/// and converted with the default options. Medians, single thread (limb-parallel with `--parallel`).
 enum BenchInference {
     /// `notebooks-data` in the working directory, next to the executable's package, or `$ENCML_DATA`.
     static func dataDirectory() -> String? {
@@ -40,7 +40,10 @@ enum BenchInference {
         let wantBatch = wanted(prefix + "_batch_predictions_per_s")
         guard wantSingle || wantBatch else { return result }
         let modes: Set<PackingMode> = wantSingle ? (wantBatch ? [.single, .batch] : [.single]) : [.batch]
-        let server = try InferenceServer(model: model, context: client.context, modes: modes)
+        // With `--parallel` the server's context processes limbs on every core.
+        let serverContext = BenchPrimitives.parallel
+            ? try CKKSContext(parameters: client.context.parameters, parallel: true) : client.context
+        let server = try InferenceServer(model: model, context: serverContext, modes: modes)
         let secretKey = client.generateSecretKey()
         let keys = try client.generateEvaluationKeys(secretKey: secretKey, modes: modes)
         if wantSingle {

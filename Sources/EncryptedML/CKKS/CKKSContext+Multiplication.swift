@@ -67,7 +67,7 @@ extension CKKSContext {
                         a.c1.data.withUnsafeBufferPointer { a1 in
                             b.c0.data.withUnsafeBufferPointer { b0 in
                                 b.c1.data.withUnsafeBufferPointer { b1 in
-                                    for i in 0...level {
+                                    forEachIndex(level + 1) { i in
                                         let m = ciphertextModuli[i]
                                         let q = m.value
                                         let twoQ = m.twiceValue

@@ -138,7 +138,7 @@ public struct BasisConverter: Sendable {
 
     /// Single-prime source only: writes the residues modulo `target[targetIndex]` of the
     /// *centered* representatives `x ∈ (−q/2, q/2]` of `input` (values `< q`). Centered digits
-    /// halve the key-switching noise. Cost: N reductions.
+    /// halve the key-switching noise. Cost: N reductions (none when the target exceeds q/2).
     @inlinable
     public func convertCentered(_ input: UnsafePointer<UInt64>, degree n: Int, targetIndex j: Int,
                                 to output: UnsafeMutablePointer<UInt64>) {
@@ -146,6 +146,16 @@ public struct BasisConverter: Sendable {
         let q = source[0].value
         let half = q >> 1
         let t = target[j]
+        if half < t.value {
+            // |x| ≤ q/2 < t: the magnitude is its own residue, no reduction (the common case:
+            // every target but a smaller prime than a digit's own large one).
+            let tv = t.value
+            for k in 0..<n {
+                let x = input[k]
+                output[k] = x > half ? x &+ (tv &- q) : x
+            }
+            return
+        }
         for k in 0..<n {
             let x = input[k]
             let negative = x > half

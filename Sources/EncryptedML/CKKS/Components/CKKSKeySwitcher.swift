@@ -145,34 +145,51 @@ package struct CKKSKeySwitcher: Sendable {
         let special = specialModuli.count
         let ext = level + 1 + special
         let digits = digitCount(level: level)
-        let coefficientForm = c.inverseNTT(qTables)
-        var scratch = [UInt64](repeating: 0, count: digits * digitSize * n)
+        // Coefficient form of every limb (one inverse NTT per limb, limb-parallel).
+        var coefficientForm = c.data
+        coefficientForm.withUnsafeMutableBufferPointer { limbs in
+            forEachIndex(level + 1) { i in qTables[i].inverse(limbs.baseAddress! + i * n) }
+        }
+        // Written by `prepare` before it is read (multi-prime digits only): no zero fill.
+        var scratch = [UInt64](unsafeUninitializedCapacity: digits * digitSize * n) { _, initialized in
+            initialized = digits * digitSize * n
+        }
         let data = [UInt64](unsafeUninitializedCapacity: digits * ext * n) { out, initialized in
             c.data.withUnsafeBufferPointer { evaluation in
-                coefficientForm.data.withUnsafeBufferPointer { coefficients in
+                coefficientForm.withUnsafeBufferPointer { coefficients in
                     scratch.withUnsafeMutableBufferPointer { scratch in
+                        // The prepared digit: the coefficients themselves for a one-prime digit.
+                        func prepared(_ j: Int) -> UnsafePointer<UInt64> {
+                            let start = j * digitSize
+                            return min(digitSize, level + 1 - start) == 1
+                                ? coefficients.baseAddress! + start * n : UnsafePointer(scratch.baseAddress! + j * digitSize * n)
+                        }
                         forEachIndex(digits) { j in
                             let start = j * digitSize
                             let count = min(digitSize, level + 1 - start)
-                            let converter = modUpConverters[start * 64 + count]!
-                            let prepared = converter.prepare(coefficients.baseAddress! + start * n, degree: n,
-                                                             scratch: scratch.baseAddress! + j * digitSize * n)
-                            let base = out.baseAddress! + j * ext * n
-                            for r in 0..<ext {
-                                let limb = base + r * n
-                                if r >= start && r < start + count {
-                                    limb.update(from: evaluation.baseAddress! + r * n, count: n)
-                                } else {
-                                    let keyIndex = keyLimbIndex(r, level: level)
-                                    if count == 1 {
-                                        converter.convertCentered(prepared, degree: n, targetIndex: keyIndex, to: limb)
-                                    } else {
-                                        converter.convert(prepared: prepared, degree: n, targetIndex: keyIndex, to: limb)
-                                    }
-                                    // Lazy output in [0, 4q): the inner product's Shoup products accept any word.
-                                    keyTables[keyIndex].forwardLazy(limb)
-                                }
+                            guard count > 1 else { return }
+                            _ = modUpConverters[start * 64 + count]!.prepare(
+                                coefficients.baseAddress! + start * n, degree: n, scratch: scratch.baseAddress! + j * digitSize * n)
+                        }
+                        // One task per extended limb of every digit (digits·(l+1+K)): balanced across threads.
+                        forEachIndex(digits * ext) { index in
+                            let j = index / ext, r = index % ext
+                            let start = j * digitSize
+                            let count = min(digitSize, level + 1 - start)
+                            let limb = out.baseAddress! + index * n
+                            if r >= start && r < start + count {
+                                limb.update(from: evaluation.baseAddress! + r * n, count: n)
+                                return
                             }
+                            let converter = modUpConverters[start * 64 + count]!
+                            let keyIndex = keyLimbIndex(r, level: level)
+                            if count == 1 {
+                                converter.convertCentered(prepared(j), degree: n, targetIndex: keyIndex, to: limb)
+                            } else {
+                                converter.convert(prepared: prepared(j), degree: n, targetIndex: keyIndex, to: limb)
+                            }
+                            // Lazy output in [0, 4q): the inner product's Shoup products accept any word.
+                            keyTables[keyIndex].forwardLazy(limb)
                         }
                     }
                 }
@@ -184,8 +201,9 @@ package struct CKKSKeySwitcher: Sendable {
 
     /// `Σ_j σ(d_j)·(b_j, a_j)` over the extended basis, with σ the optional slot permutation,
     /// computed as `σ(Σ_j d_j·K'_j)` with the Galois key stored σ^(−1)-scattered (`K'`).
-    /// Shoup products against the key's precomputed constants, lazy sums kept below 2q.
-    /// Cost: 2·digits·(l+1+K)·N Shoup products.
+    /// Full 128-bit products summed over the digits without reduction, one Barrett reduction per
+    /// coefficient at the end: the key's Shoup companions are not read (half the key traffic).
+    /// Cost: 2·digits·(l+1+K)·N word products and 2·(l+1+K)·N 128-bit reductions.
     package func innerProduct(_ d: KeySwitchDecomposition, key: KeySwitchingKey, permutation: GaloisPermutation?)
         -> (RNSPolynomial<Evaluation>, RNSPolynomial<Evaluation>)
     {
@@ -197,38 +215,35 @@ package struct CKKSKeySwitcher: Sendable {
         var out0 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
         var out1 = RNSPolynomial<Evaluation>(degree: n, limbCount: ext) { _ in }
         let source = permutation?.source ?? []
-        var scratch = permutation == nil ? [] : [UInt64](repeating: 0, count: ext * n)
+        // With a permutation the sums go to scratch, then σ gathers them into the output.
+        var scratch = permutation == nil ? [] : [UInt64](unsafeUninitializedCapacity: 2 * ext * n) { _, initialized in
+            initialized = 2 * ext * n
+        }
         out0.data.withUnsafeMutableBufferPointer { o0 in
             out1.data.withUnsafeMutableBufferPointer { o1 in
                 d.data.withUnsafeBufferPointer { dd in
                     key.storedB.withUnsafeBufferPointer { kb in
                         key.storedA.withUnsafeBufferPointer { ka in
-                            key.storedBShoup.withUnsafeBufferPointer { kbs in
-                                key.storedAShoup.withUnsafeBufferPointer { kas in
-                                    source.withUnsafeBufferPointer { perm in
-                                    scratch.withUnsafeMutableBufferPointer { g in
-                                        forEachIndex(ext) { r in
-                                            let keyIndex = keyLimbIndex(r, level: level)
-                                            let m = keyModuli[keyIndex]
-                                            let acc0 = o0.baseAddress! + r * n
-                                            let acc1 = o1.baseAddress! + r * n
-                                            for j in 0..<digits {
-                                                let x = UnsafePointer(dd.baseAddress! + (j * ext + r) * n)
-                                                let offset = (j * keyLimbs + keyIndex) * n
-                                                InnerProductKernel.multiplyAccumulate(
-                                                    acc0, acc1, x, nil,
-                                                    kb.baseAddress! + offset, kbs.baseAddress! + offset,
-                                                    ka.baseAddress! + offset, kas.baseAddress! + offset,
-                                                    count: n, modulus: m, first: j == 0)
-                                            }
-                                            InnerProductKernel.finalize(acc0, acc1, count: n, modulus: m)
-                                            if permutation != nil {
-                                                // σ of the accumulated limb (the key was stored σ^(−1)-scattered).
-                                                let t = g.baseAddress! + r * n
-                                                t.update(from: acc0, count: n)
-                                                for k in 0..<n { acc0[k] = t[Int(perm[k])] }
-                                                t.update(from: acc1, count: n)
-                                                for k in 0..<n { acc1[k] = t[Int(perm[k])] }
+                            source.withUnsafeBufferPointer { perm in
+                                scratch.withUnsafeMutableBufferPointer { g in
+                                    forEachIndex(ext) { r in
+                                        let keyIndex = keyLimbIndex(r, level: level)
+                                        let m = keyModuli[keyIndex]
+                                        let permuted = permutation != nil
+                                        let acc0 = permuted ? g.baseAddress! + 2 * r * n : o0.baseAddress! + r * n
+                                        let acc1 = permuted ? acc0 + n : o1.baseAddress! + r * n
+                                        InnerProductKernel.sumOfProducts(
+                                            acc0, acc1, UnsafePointer(dd.baseAddress! + r * n), stride: ext * n,
+                                            kb.baseAddress! + keyIndex * n, ka.baseAddress! + keyIndex * n,
+                                            keyStride: keyLimbs * n, digits: digits, count: n, modulus: m)
+                                        if permuted {
+                                            // σ of the summed limb (the key was stored σ^(−1)-scattered).
+                                            let p = perm.baseAddress!
+                                            let out0 = o0.baseAddress! + r * n, out1 = o1.baseAddress! + r * n
+                                            for k in 0..<n {
+                                                let from = Int(p[k])
+                                                out0[k] = acc0[from]
+                                                out1[k] = acc1[from]
                                             }
                                         }
                                     }
@@ -238,7 +253,6 @@ package struct CKKSKeySwitcher: Sendable {
                     }
                 }
             }
-        }
         }
         return (out0, out1)
     }
@@ -256,7 +270,10 @@ package struct CKKSKeySwitcher: Sendable {
                  message: RNSPolynomial<Coefficient>?) -> RNSPolynomial<Evaluation> {
         let n = degree
         let special = specialModuli.count
-        var scratch = [UInt64](repeating: 0, count: (special + 2 + level) * n)
+        // Every scratch limb is written before it is read: no zero fill.
+        var scratch = [UInt64](unsafeUninitializedCapacity: (special + 2 + level) * n) { _, initialized in
+            initialized = (special + 2 + level) * n
+        }
         let empty: [UInt64] = []
         let noiseWords: [UInt64] = noise.map { e in e.map { UInt64(bitPattern: Int64($0)) } } ?? []
         x.data.withUnsafeMutableBufferPointer { buffer in
@@ -264,7 +281,7 @@ package struct CKKSKeySwitcher: Sendable {
                 (message?.data ?? empty).withUnsafeBufferPointer { messageBuffer in
                     noiseWords.withUnsafeBufferPointer { e in
                         let pPart = buffer.baseAddress! + (level + 1) * n
-                        for k in 0..<special {
+                        forEachIndex(special) { k in
                             let limb = pPart + k * n
                             pTables[k].inverse(limb)
                             let m = specialModuli[k]
@@ -312,12 +329,14 @@ package struct CKKSKeySwitcher: Sendable {
                                     temp[k] = Swift.min(d, d &+ q)
                                 }
                             }
-                            qTables[i].forward(temp)
+                            // Lazy NTT output in [0, 4q): the Shoup product below takes any word.
+                            qTables[i].forwardLazy(temp)
                             let w = pInverseModQ[i]
                             let ws = pInverseModQShoup[i]
                             let limb = buffer.baseAddress! + i * n
+                            let fourQ = q &<< 2
                             for k in 0..<n {
-                                let d = limb[k] &- temp[k] &+ q
+                                let d = limb[k] &- temp[k] &+ fourQ
                                 limb[k] = m.multiplyShoup(d, w, ws)
                             }
                         }
@@ -354,7 +373,7 @@ package struct CKKSKeySwitcher: Sendable {
                 scratch.withUnsafeMutableBufferPointer { scratch in
                     let base = buffer.baseAddress!
                     // y = x + P·d on the Q limbs (the P limbs of P·d are zero).
-                    for i in 0...level {
+                    forEachIndex(level + 1) { i in
                         let m = ciphertextModuli[i]
                         let w = pModQ[i]
                         let ws = m.shoup(w)
@@ -368,7 +387,7 @@ package struct CKKSKeySwitcher: Sendable {
                     }
                     // Limbs q_l, p_0 … are contiguous: bring them to coefficient form, shift by (D−1)/2.
                     let sourceLimbs = base + level * n
-                    for s in 0..<sourceCount {
+                    forEachIndex(sourceCount) { s in
                         let table = s == 0 ? qTables[level] : pTables[s - 1]
                         table.inverse(sourceLimbs + s * n)
                         LimbKernels.addScalarInPlace(sourceLimbs + s * n, halfSource[s], count: n, modulus: table.modulus)
@@ -387,12 +406,14 @@ package struct CKKSKeySwitcher: Sendable {
                             let v = temp[k] &- h
                             temp[k] = Swift.min(v, v &+ q)
                         }
-                        qTables[i].forward(temp)
+                        // Lazy NTT output in [0, 4q): the Shoup product below takes any word.
+                        qTables[i].forwardLazy(temp)
                         let w = inverse[i]
                         let ws = m.shoup(w)
                         let limb = base + i * n
+                        let fourQ = q &<< 2
                         for k in 0..<n {
-                            limb[k] = m.multiplyShoup(limb[k] &+ q &- temp[k], w, ws)
+                            limb[k] = m.multiplyShoup(limb[k] &+ fourQ &- temp[k], w, ws)
                         }
                     }
                 }
@@ -415,46 +436,47 @@ package struct CKKSKeySwitcher: Sendable {
     }
 }
 
-/// The vectorizable loops of the key-switching inner product.
-enum InnerProductKernel {
-    /// `acc0 += x'·b`, `acc1 += x'·a` with `x'[k] = x[permutation[k]]` (or `x` itself) — Shoup
-    /// products, lazy: accumulators stay in `[0, 2q)`; `first` initializes instead of adding.
+/// The loop of the key-switching inner product.
+package enum InnerProductKernel {
+    /// `out0[k] = Σ_j x_j[k]·b_j[k] mod q`, `out1[k] = Σ_j x_j[k]·a_j[k] mod q` (in `[0, q)`), with
+    /// `x_j = x + j·stride` and `b_j = b + j·keyStride` (likewise `a_j`). The 128-bit products are
+    /// summed without reduction while the sum cannot overflow (`x < 4q`, key words `< q`: up to
+    /// ⌊2^128/(4q²)⌋ terms, ≥ 16 for primes below 2^61), folded by a Barrett reduction otherwise.
+    /// Cost per coefficient: 2·digits word products and two 128-bit reductions.
     @inlinable
-    static func multiplyAccumulate(_ acc0: UnsafeMutablePointer<UInt64>, _ acc1: UnsafeMutablePointer<UInt64>,
-                                   _ x: UnsafePointer<UInt64>, _ permutation: UnsafePointer<UInt32>?,
-                                   _ b: UnsafePointer<UInt64>, _ bShoup: UnsafePointer<UInt64>,
-                                   _ a: UnsafePointer<UInt64>, _ aShoup: UnsafePointer<UInt64>,
-                                   count n: Int, modulus: Modulus, first: Bool) {
-        let q = modulus.value
-        let twoQ = modulus.twiceValue
-        @inline(__always) func step(_ k: Int, _ v: UInt64) {
-            let p0 = v &* b[k] &- v.multipliedFullWidth(by: bShoup[k]).high &* q
-            let p1 = v &* a[k] &- v.multipliedFullWidth(by: aShoup[k]).high &* q
-            if first {
-                acc0[k] = p0
-                acc1[k] = p1
-            } else {
-                let s0 = acc0[k] &+ p0
-                acc0[k] = Swift.min(s0, s0 &- twoQ)
-                let s1 = acc1[k] &+ p1
-                acc1[k] = Swift.min(s1, s1 &- twoQ)
-            }
-        }
-        if let permutation {
-            for k in 0..<n { step(k, x[Int(permutation[k])]) }
-        } else {
-            for k in 0..<n { step(k, x[k]) }
-        }
-    }
-
-    /// Reduces both accumulators from `[0, 2q)` to `[0, q)`.
-    @inlinable
-    static func finalize(_ acc0: UnsafeMutablePointer<UInt64>, _ acc1: UnsafeMutablePointer<UInt64>, count n: Int,
-                         modulus: Modulus) {
-        let q = modulus.value
+    package static func sumOfProducts(_ out0: UnsafeMutablePointer<UInt64>, _ out1: UnsafeMutablePointer<UInt64>,
+                              _ x: UnsafePointer<UInt64>, stride: Int,
+                              _ b: UnsafePointer<UInt64>, _ a: UnsafePointer<UInt64>, keyStride: Int,
+                              digits: Int, count n: Int, modulus: Modulus) {
+        // Terms that fit in 128 bits: x < 4q and key word < q, so each product is below 4q².
+        let q = Double(modulus.value)
+        let bound = 0x1p128 / (4 * q * q)
+        let chunk = bound > Double(digits + 1) ? digits : max(2, Int(bound) - 1)
         for k in 0..<n {
-            acc0[k] = Swift.min(acc0[k], acc0[k] &- q)
-            acc1[k] = Swift.min(acc1[k], acc1[k] &- q)
+            var l0: UInt64 = 0, h0: UInt64 = 0, l1: UInt64 = 0, h1: UInt64 = 0
+            var j = 0
+            var pending = 0
+            while j < digits {
+                if pending == chunk {
+                    // Fold: the residue (< q) counts as one more term.
+                    l0 = modulus.reduce(high: h0, low: l0); h0 = 0
+                    l1 = modulus.reduce(high: h1, low: l1); h1 = 0
+                    pending = 1
+                }
+                pending += 1
+                let v = x[j * stride + k]
+                let p0 = v.multipliedFullWidth(by: b[j * keyStride + k])
+                let (s0, c0) = l0.addingReportingOverflow(p0.low)
+                l0 = s0
+                h0 = h0 &+ p0.high &+ (c0 ? 1 : 0)
+                let p1 = v.multipliedFullWidth(by: a[j * keyStride + k])
+                let (s1, c1) = l1.addingReportingOverflow(p1.low)
+                l1 = s1
+                h1 = h1 &+ p1.high &+ (c1 ? 1 : 0)
+                j += 1
+            }
+            out0[k] = modulus.reduce(high: h0, low: l0)
+            out1[k] = modulus.reduce(high: h1, low: l1)
         }
     }
 }
