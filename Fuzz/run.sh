@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets (every module instrumented with -sanitize=fuzzer) and runs
 # each for SECONDS (default 60) from its committed seed corpus (Fuzz/corpus/NAME); new
-# inputs go to .build/fuzz-corpus/NAME, crashes to .build/fuzz-artifacts/. Prints one line
+# inputs go to .build/fuzz-corpus/NAME (where binary targets also write valid seed files on
+# start), crashes to .build/fuzz-artifacts/. Prints one line
 # per target with its executions per second, and exits non-zero on the first crash,
 # timeout or out-of-memory. Usage: Fuzz/run.sh [SECONDS] [TARGET…]
 set -euo pipefail
@@ -21,7 +22,9 @@ failed=0
 for name in "${targets[@]}"; do
   mkdir -p ".build/fuzz-corpus/$name" "corpus/$name"
   log=".build/fuzz-$name.log"
-  if "$bin/fuzz-$name" ".build/fuzz-corpus/$name" "corpus/$name" -max_total_time="$seconds" -timeout=10 \
+  # The binary targets write valid seed files (a key, ciphertexts) into the working corpus
+  # on start (LLVMFuzzerInitialize, ENCML_FUZZ_SEEDS), so mutation starts from real files.
+  if ENCML_FUZZ_SEEDS=".build/fuzz-corpus/$name" "$bin/fuzz-$name" ".build/fuzz-corpus/$name" "corpus/$name" -max_total_time="$seconds" -timeout=10 \
        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 -artifact_prefix=".build/fuzz-artifacts/$name-" >"$log" 2>&1; then
     runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo 0)
     echo "fuzz-$name: ${runs} executions in ${seconds} s ($(( runs / seconds )) exec/s), no crash"
