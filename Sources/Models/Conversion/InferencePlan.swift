@@ -7,11 +7,13 @@
 /// `d` costs `⌈log2(d + 1)⌉`, except a *folded square*: a hidden degree-2 activation whose
 /// leading coefficient and constant were folded into the next layer (`SquareFold`) is one
 /// ciphertext square and costs one level; its step says so with degree 2 and depth 1.
-/// The result arrives at level 0, where the 60-bit first prime holds it. The scale is kept
-/// at `2^scaleBits` after every step (scale primes are chosen close to Δ and the polynomial
-/// evaluator matches scales), so each step records the nominal scale; a folded square lands
-/// at `Δ²/q_ℓ` (its input level's prime), which the next layer's diagonals absorb.
-/// Diagonals and coefficients are encoded at the step's input level.
+/// Fresh inputs start at `inputLevel` (= depth, plus one when the parameters add a second
+/// output prime) and the result arrives at `resultLevel` (0, or 1 with the second output
+/// prime), where the output primes hold it. The scale is kept at `2^scaleBits` after every
+/// step (scale primes are chosen close to Δ and the polynomial evaluator matches scales), so
+/// each step records the nominal scale; a folded square lands at `Δ²/q_ℓ` (its input
+/// level's prime), which the next layer's diagonals absorb. Diagonals and coefficients are
+/// encoded at the step's input level.
 public struct InferencePlan: Codable, Sendable, Equatable {
     /// What a step does.
     public enum Operation: String, Codable, Sendable {
@@ -56,6 +58,12 @@ public struct InferencePlan: Codable, Sendable, Equatable {
 
     /// Packing modes the plan supports (both).
     public static let packingModes = PackingMode.allCases
+
+    /// The level of fresh query ciphertexts: the top of the chain. O(1).
+    public var inputLevel: Int { parameters.levels }
+
+    /// The level results arrive at (`ParameterChoice.outputLevel`). O(1).
+    public var resultLevel: Int { parameters.outputLevel }
 
     /// The number of Galois keys single-query inference needs.
     public var rotationCount: Int { single.rotations.count }
@@ -109,7 +117,7 @@ public struct InferencePlan: Codable, Sendable, Equatable {
         let block = SingleQueryPacking.blockSize(forWidths: layers.flatMap { [$0.outputCount, $0.inputCount] })
         let parameters = try ParameterChoice.choose(depth: depth, precisionBits: precisionBits,
                                                     outputMagnitude: outputMagnitude, minimumSlots: block)
-        var level = depth
+        var level = parameters.levels
         let steps = sequence.map { op, layer, degree, stepDepth in
             defer { level -= stepDepth }
             return Step(operation: op, layer: layer, degree: degree, depth: stepDepth, inputLevel: level,
@@ -129,17 +137,19 @@ public struct InferencePlan: Codable, Sendable, Equatable {
     /// the block. Throws `ModelError.invalid`.
     public func validate() throws {
         try parameters.validate()
-        guard parameters.levels == depth, steps.reduce(0, { $0 + $1.depth }) == depth else {
+        guard parameters.levels == depth + resultLevel, steps.reduce(0, { $0 + $1.depth }) == depth else {
             throw ModelError.invalid(reason: "plan depth \(depth) does not match its \(parameters.levels) levels or its steps")
         }
-        var level = depth
+        var level = inputLevel
         for step in steps {
             guard step.inputLevel == level, step.outputLevel == level - step.depth, step.outputLevel >= 0 else {
                 throw ModelError.invalid(reason: "plan step \(step.operation.rawValue) \(step.layer) has inconsistent levels")
             }
             level = step.outputLevel
         }
-        guard level == 0 else { throw ModelError.invalid(reason: "plan ends at level \(level), expected 0") }
+        guard level == resultLevel else {
+            throw ModelError.invalid(reason: "plan ends at level \(level), expected \(resultLevel)")
+        }
         let b = single.blockSize
         guard b >= 2, b & (b - 1) == 0, single.slotCount == parameters.polyDegree / 2, single.slotCount % b == 0,
               single.rotations.allSatisfy({ $0 > 0 && $0 < b }), single.babySteps * single.giantSteps == b else {
