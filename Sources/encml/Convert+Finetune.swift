@@ -12,8 +12,11 @@ struct FinetuneSummary {
     /// Polynomial-model accuracy on the calibration rows before and after.
     var accuracyBefore: Double
     var accuracyAfter: Double
-    /// Whether the re-trained output layer was kept (it is dropped if it lowers the accuracy).
+    /// Whether the re-trained model was kept (it is dropped if it lowers the accuracy).
     var kept: Bool
+    /// Whether every layer was trained (degree-2 polynomials as learnable quadratics), not
+    /// only the output layer.
+    var allLayers = false
 }
 
 /// `--finetune N`: re-trains the output layer of an MLP with the hidden polynomials in place.
@@ -37,6 +40,10 @@ enum Finetuner {
         }
         guard let labels = calibration.labels else {
             throw ConversionError.calibrationMismatch(source: calibration.source, reason: "--finetune needs the target column '\(model.targetName)'")
+        }
+        if stage.activations.allSatisfy({ $0.degree == 2 }) {
+            return try finetuneAllLayers(model, stage: stage, calibration: calibration, labels: labels,
+                                         options: options, epochs: epochs, seed: seed)
         }
         // Hidden features of the polynomial model.
         var current = calibration.rows.map(model.standardizer.transform)
@@ -67,5 +74,38 @@ enum Finetuner {
         let summary = FinetuneSummary(epochs: epochs, initialLoss: losses.first ?? .nan, finalLoss: losses.last ?? .nan,
                                       accuracyBefore: before, accuracyAfter: kept ? after : before, kept: kept)
         return (kept ? tuned : model, stage, summary)
+    }
+
+    /// Every layer, when every hidden polynomial has degree 2: the network is rebuilt with
+    /// `poly` activations equal to the polynomials (`quadraticPowerCoefficients`, the same
+    /// function in original units) and trained from there with the plaintext trainer (Adam,
+    /// warm start, `epochs` at most, the trainer's stopping rule), weights and quadratic
+    /// coefficients together. The result converts exactly (a folded square per layer, no
+    /// interval to stay in), so its accuracy is the encrypted model's. Kept only if it does
+    /// not lower the accuracy on the calibration rows.
+    static func finetuneAllLayers(_ model: TrainedModel, stage: ApproximationStage, calibration: CalibrationSet,
+                                  labels: [Int], options: ConversionOptions, epochs: Int, seed: UInt64)
+        throws -> (TrainedModel, ApproximationStage, FinetuneSummary) {
+        var warm = model
+        warm.activations = stage.activations.map { Activation(.poly, coefficients: $0.quadraticPowerCoefficients!) }
+        let dataset = Dataset(featureNames: model.featureNames, targetName: model.targetName, classLabels: model.classLabels,
+                              features: calibration.rows.flatMap { $0 }, labels: labels)
+        let training = TrainingOptions(kind: .mlp, hidden: model.layers.dropLast().map(\.outputCount), activation: .poly,
+                                       epochs: epochs, seed: seed, earlyStopping: false)
+        var losses: [Double] = []
+        let tuned = try Trainer.train(dataset, options: training, standardizer: model.standardizer, warmStart: warm) {
+            losses.append($0.loss)
+        }
+        func accuracy(_ m: TrainedModel) -> Double {
+            let correct = zip(calibration.rows, labels).filter { m.predictClass(raw: $0) == $1 }.count
+            return Double(correct) / Double(labels.count)
+        }
+        let before = accuracy(warm), after = accuracy(tuned)
+        let kept = after >= before
+        let summary = FinetuneSummary(epochs: losses.count, initialLoss: losses.first ?? .nan, finalLoss: losses.last ?? .nan,
+                                      accuracyBefore: before, accuracyAfter: kept ? after : before, kept: kept, allLayers: true)
+        guard kept else { return (model, stage, summary) }
+        let exact = try ModelConverter.approximate(tuned, calibration: calibration, options: options)
+        return (tuned, exact, summary)
     }
 }

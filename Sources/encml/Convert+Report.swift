@@ -19,7 +19,9 @@ struct ConversionText {
         lines.append("calibration: \(outcome.rowCount) rows")
         if let f = outcome.finetune {
             let outcome = f.kept ? "kept" : "dropped (it lowered the accuracy)"
-            lines.append("fine-tuning: output layer re-fitted over the polynomial features, \(f.epochs) L-BFGS iterations, loss \(fmt(f.initialLoss)) → \(fmt(f.finalLoss)), polynomial accuracy \(pct(f.accuracyBefore)) → \(pct(f.accuracyAfter)), \(outcome)")
+            let what = f.allLayers ? "every layer re-trained with the degree-2 polynomials as learnable quadratics, \(f.epochs) Adam epochs"
+                                   : "output layer re-fitted over the polynomial features, \(f.epochs) L-BFGS iterations"
+            lines.append("fine-tuning: \(what), loss \(fmt(f.initialLoss)) → \(fmt(f.finalLoss)), polynomial accuracy \(pct(f.accuracyBefore)) → \(pct(f.accuracyAfter)), \(outcome)")
         }
         if encrypted.activations.isEmpty && encrypted.outputSigmoid == nil {
             lines.append("activations: none (linear model; the link is applied by the client)")
@@ -32,7 +34,11 @@ struct ConversionText {
             let calibrated = conversion.calibrations.first { $0.layer == (name == "output" ? encrypted.layers.count - 1 : Int(name.dropFirst(6)) ?? -1) }
             let observed = calibrated.map { " observed [\(fmt($0.observed.lower)), \(fmt($0.observed.upper))]" } ?? ""
             let how = polynomial.isExact ? "exact" : (polynomial.targetError.map { "target \(fmt($0))" } ?? "fixed degree")
-            lines.append("  \(name) \(summary.function): interval [\(fmt(summary.interval[0])), \(fmt(summary.interval[1]))],\(observed), degree \(summary.degree) (depth \(polynomial.depth)), max error \(fmt(summary.maxError)) (\(how)), outside \(pct(summary.outsideFraction, digits: 3))")
+            let step = plan.steps.first { name == "output" ? $0.operation == .outputSigmoid
+                                                           : $0.operation == .activation && "layer \($0.layer)" == name }
+            let depth = step.map { InferencePlan.isFoldedSquare($0) ? "depth 1, folded square" : "depth \($0.depth)" }
+                ?? "depth \(polynomial.depth)"
+            lines.append("  \(name) \(summary.function): interval [\(fmt(summary.interval[0])), \(fmt(summary.interval[1]))],\(observed), degree \(summary.degree) (\(depth)), max error \(fmt(summary.maxError)) (\(how)), outside \(pct(summary.outsideFraction, digits: 3))")
         }
         switch encrypted.decoding {
         case .clientSigmoid: lines.append("output: 1 logit, sigmoid applied by the client after decryption (exact)")
@@ -48,7 +54,7 @@ struct ConversionText {
         let stepText = plan.steps.map { step -> String in
             switch step.operation {
             case .linear: return "linear \(step.depth)"
-            case .activation: return "poly d=\(step.degree) \(step.depth)"
+            case .activation: return InferencePlan.isFoldedSquare(step) ? "square 1" : "poly d=\(step.degree) \(step.depth)"
             case .outputSigmoid: return "sigmoid d=\(step.degree) \(step.depth)"
             }
         }.joined(separator: " + ")
@@ -56,6 +62,16 @@ struct ConversionText {
         let output = p.ciphertextModulusBits.prefix(p.outputLevel + 1).map(String.init).joined(separator: " + ")
         let primes = "\(output) + \(p.levels - p.outputLevel)×\(p.scaleBits) + special \(p.specialModulusBits.map(String.init).joined(separator: "+"))"
         lines.append("parameters: N = \(p.polyDegree), log QP = \(p.logQP) ≤ \(p.maxLogQP) (\(p.securityBits)-bit security), primes \(primes) bits, scale 2^\(p.scaleBits), target precision \(p.precisionBits) bits")
+        let predicted = report.predictedLatency
+        lines.append("predicted server time: \(fmt(predicted.singleQueryMs)) ms per single query, \(fmt(predicted.batchSetMs)) ms per batch of \(predicted.batchRows) rows (\(fmt(predicted.batchPredictionsPerSecond)) predictions/s)")
+        if let choice = report.choice {
+            lines.append("plan search: \(report.alternatives.count) plans considered; chosen: \(choice)")
+            for a in report.alternatives {
+                let degree = a.degree.map { "degree \($0)" } ?? "exact"
+                let accuracy = a.calibrationAccuracy.map { pct($0) } ?? "n/a"
+                lines.append("  \(a.chosen ? "*" : " ") \(degree), coverage \(fmt(a.coverage)): N = \(a.polyDegree), depth \(a.depth), calibration accuracy \(accuracy), predicted \(fmt(a.predictedSingleQueryMs)) ms")
+            }
+        }
         let rotations = plan.single.rotations.map(String.init).joined(separator: ",")
         lines.append("single query: block \(plan.single.blockSize) replicated ×\(plan.single.replicas) in \(plan.single.slotCount) slots, BSGS \(plan.single.babySteps)×\(plan.single.giantSteps), \(plan.rotationCount) rotations {\(rotations)}")
         lines.append("batch: \(plan.batch.samplesPerCiphertext) samples per ciphertext, \(plan.batch.inputCiphertexts) input and \(plan.batch.outputCiphertexts) output ciphertexts, no rotations")

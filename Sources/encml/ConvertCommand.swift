@@ -13,7 +13,11 @@ struct ConvertCommand: ParsableCommand {
         Calibrates each layer's pre-activation range on the calibration CSV (columns matched by name), \
         replaces relu/tanh/sigmoid by Chebyshev polynomials (square/poly convert exactly), folds the \
         standardizer and the intervals into the weights, and chooses 128-bit CKKS parameters. \
-        Default error targets: 1e-3 for sigmoid/tanh, 2 % of the interval's largest magnitude for relu.
+        By default the degree and interval of every approximated polynomial, hence the depth and the \
+        parameters, are searched: the plan with the lowest predicted latency whose accuracy on the \
+        calibration rows is within --max-accuracy-loss points of the original (or the most accurate \
+        within --latency-budget ms). --degree or --max-error fix the degree instead (error targets \
+        with --max-error: 1e-3 for sigmoid/tanh, 2 % of the interval's largest magnitude for relu).
         """
     )
 
@@ -38,8 +42,14 @@ struct ConvertCommand: ParsableCommand {
     @Option(name: .customLong("max-error"), help: "Max approximation error on the interval (default: 1e-3 for sigmoid/tanh, 2 % of the interval for relu).")
     var maxError: Double?
 
-    @Option(name: .customLong("max-degree"), help: "Largest degree the automatic choice may use.")
+    @Option(name: .customLong("max-degree"), help: "Largest degree the automatic choice may use (with --max-error).")
     var maxDegree: Int = 255
+
+    @Option(name: .customLong("max-accuracy-loss"), help: "Plan search: accuracy on the calibration rows may be at most this many points below the original model's; the fastest such plan is chosen.")
+    var maxAccuracyLoss: Double = 0.5
+
+    @Option(name: .customLong("latency-budget"), help: "Plan search: choose the most accurate plan whose predicted single-query server time is within this many milliseconds.")
+    var latencyBudget: Double?
 
     @Option(help: "Required output precision in bits (sets the CKKS scale).")
     var precision: Int = 20
@@ -66,6 +76,9 @@ struct ConvertCommand: ParsableCommand {
         if degree != nil && maxError != nil {
             throw ValidationError("--degree and --max-error are alternatives; pass one of them")
         }
+        if (degree != nil || maxError != nil) && latencyBudget != nil {
+            throw ValidationError("--latency-budget chooses the degree; it cannot be combined with --degree or --max-error")
+        }
         if let finetune, finetune < 1 || finetune > 10_000 {
             throw ValidationError("--finetune takes a number of epochs between 1 and 10000")
         }
@@ -75,7 +88,7 @@ struct ConvertCommand: ParsableCommand {
     var options: ConversionOptions {
         var options = ConversionOptions()
         if let degree { options.degree = .fixed(degree) }
-        else { options.degree = .automatic(maxError: maxError, maxDegree: maxDegree) }
+        else if let maxError { options.degree = .automatic(maxError: maxError, maxDegree: maxDegree) }
         options.margin = margin
         options.coverage = coverage
         options.precisionBits = precision + (sharedResults ? DecryptionOptions.floodingReserveBits() : 0)
@@ -105,20 +118,47 @@ struct ConvertCommand: ParsableCommand {
         var plots: [String]
     }
 
-    /// Loads, converts (fine-tunes if asked), writes the model and the plots.
+    /// Whether the degree is searched (neither --degree nor --max-error given).
+    var searches: Bool { degree == nil && maxError == nil }
+
+    /// The search budget the flags describe.
+    var budget: SearchBudget {
+        var budget = SearchBudget()
+        budget.maxAccuracyLoss = maxAccuracyLoss
+        budget.latencyBudgetMs = latencyBudget
+        let allowed = budget.degrees.filter { $0 <= maxDegree }
+        budget.degrees = allowed.isEmpty ? [maxDegree] : allowed
+        return budget
+    }
+
+    /// Loads, converts (searches the plan, fine-tunes if asked), writes the model and the plots.
     func convert() throws -> Outcome {
         let trained = try TrainedModel.load(from: model)
         let calibrationSet = try loadCalibration(for: trained)
-        let options = self.options
-        var stage = try ModelConverter.approximate(trained, calibration: calibrationSet, options: options)
+        var options = self.options
+        var stage: ApproximationStage
+        var searched: SearchResult?
+        if searches {
+            let result = try ModelConverter.search(trained, calibration: calibrationSet, options: options, budget: budget)
+            (options, stage, searched) = (result.options, result.stage, result)
+        } else {
+            stage = try ModelConverter.approximate(trained, calibration: calibrationSet, options: options)
+        }
         var tuned = trained
         var summary: FinetuneSummary?
         if let epochs = finetune {
             (tuned, stage, summary) = try Finetuner.finetune(trained, stage: stage, calibration: calibrationSet,
                                                              options: options, epochs: epochs, seed: seed)
         }
-        let conversion = try ModelConverter.assemble(tuned, stage: stage, calibration: calibrationSet, options: options,
+        var conversion: Conversion
+        if let searched, finetune == nil {
+            conversion = searched.conversion
+        } else {
+            conversion = try ModelConverter.assemble(tuned, stage: stage, calibration: calibrationSet, options: options,
                                                      original: trained)
+            conversion.report.alternatives = searched?.alternatives ?? []
+            conversion.report.choice = searched?.reason
+        }
         do { try conversion.model.save(to: out) } catch {
             throw CLIError.cannotWrite(path: out, reason: error.localizedDescription)
         }

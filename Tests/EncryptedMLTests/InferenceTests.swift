@@ -197,3 +197,39 @@ func runtimeRefusesAPlanThatDoesNotMatchTheModel() throws {
     #expect(throws: (any Error).self) { try InferenceClient(model: batch) }
     #expect(throws: (any Error).self) { try InferenceServer(model: batch) }
 }
+
+/// Issue 12's target: the digits 64-32-10 square MLP at depth 3 (linear, one folded square,
+/// linear). The encrypted outputs (single and batch) agree with the plaintext polynomial
+/// model to a stated precision, and the no-encryption runtime reproduces it to rounding.
+@Test
+func foldedSquareMLPRunsAtDepthThreeAndMatchesThePolynomialModel() throws {
+    let (model, test) = try InferenceCase(data: "digits", kind: .mlp, hidden: [32], activation: .square).convert()
+    #expect(model.plan.depth == 3)
+    #expect(model.plan.foldedSquares == [0])
+    #expect(model.plan.steps.map(\.depth) == [1, 1, 1])
+    let rows = InferenceData.rows(test)
+    let plain = try PlainInference(model: model)
+    var plainWorst = 0.0
+    for row in rows.prefix(40) {
+        for (a, e) in zip(try plain.outputs(raw: row), model.outputs(raw: row)) {
+            plainWorst = max(plainWorst, abs(a - e) / max(1, abs(e)))
+        }
+    }
+    #expect(plainWorst <= 1e-6, "the runtime's exact path is the polynomial model (relative \(plainWorst))")
+
+    let client = try InferenceClient(model: model)
+    let server = try InferenceServer(model: model, context: client.context)
+    let secretKey = client.generateSecretKey()
+    let keys = try client.generateEvaluationKeys(secretKey: secretKey)
+    let subset = Array(rows.prefix(12))
+    let single = try client.decrypt(server.infer(client.encrypt(rows: subset, mode: .single, secretKey: secretKey),
+                                                 evaluationKeys: keys), secretKey: secretKey)
+    let batch = try client.decrypt(server.infer(client.encrypt(rows: rows, mode: .batch, secretKey: secretKey),
+                                                evaluationKeys: keys), secretKey: secretKey)
+    let singleBits = outputBits(single, subset, model), batchBits = outputBits(batch, rows, model)
+    print("digits 64-32-10 square, folded: N=\(model.plan.parameters.polyDegree), depth \(model.plan.depth), scale 2^\(model.plan.parameters.scaleBits); logits within \(String(format: "%.1f", singleBits)) bits (single), \(String(format: "%.1f", batchBits)) bits (batch) of the polynomial model")
+    #expect(compare(single, subset, model).0 == 1)
+    #expect(compare(batch, rows, model).0 == 1)
+    #expect(singleBits >= 16)
+    #expect(batchBits >= 16)
+}

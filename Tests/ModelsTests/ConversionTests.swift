@@ -136,3 +136,42 @@ func polynomialActivationsConvertExactly(activation: Activation) throws {
     let json = String(decoding: try JSONEncoder().encode(conversion.report), as: UTF8.self)
     #expect(json.contains("\"original_accuracy\":null"))
 }
+
+/// A degree-2 activation folded into its neighbours costs one level and computes the same
+/// function: square, degree-2 poly, and relu/tanh fitted at degree 2, one and two hidden layers.
+@Test(arguments: [Activation(.square), Activation(.poly, coefficients: [-0.3, 1.2, 0.05]), Activation(.relu), Activation(.tanh)])
+func degreeTwoActivationsFoldToOneSquareAtOneLevel(activation: Activation) throws {
+    for (widths, classes) in [([64, 32, 10], 10), ([5, 12, 6, 3], 3)] {
+        let model = try Synthetic.model(widths: widths, activation: activation, classes: classes, seed: 31)
+        let calibration = Synthetic.calibration(for: model, rows: 200, seed: 32)
+        var options = ConversionOptions()
+        options.degree = .fixed(2)
+        let folded = try ModelConverter.convert(model, calibration: calibration, options: options)
+        options.foldSquares = false
+        let chebyshev = try ModelConverter.convert(model, calibration: calibration, options: options)
+        let hidden = widths.count - 2
+        #expect(folded.model.plan.foldedSquares == Set(0..<hidden))
+        #expect(folded.report.depth == widths.count - 1 + hidden, "one level per layer and per square")
+        #expect(chebyshev.report.depth == widths.count - 1 + 2 * hidden)
+        #expect(chebyshev.model.plan.foldedSquares.isEmpty)
+        for row in calibration.rows.prefix(100) {
+            let a = folded.model.outputs(raw: row), b = chebyshev.model.outputs(raw: row)
+            for (x, y) in zip(a, b) { #expect(abs(x - y) <= 1e-9 * max(1, abs(y)), "\(x) vs \(y)") }
+        }
+        #expect(folded.report.polynomialAccuracy == chebyshev.report.polynomialAccuracy)
+        try folded.model.validate()
+    }
+}
+
+@Test func squareFoldReproducesTheSeriesAndKeepsTheSquaredValueBelowOne() throws {
+    for c in [[0.5, 0, 0.5], [0.2, -1.7, 0.01], [3, 0.4, -2], [-1, 25, 0.3]] {
+        let series = ChebyshevSeries(coefficients: c)
+        let fold = try #require(SquareFold(series))
+        for t in stride(from: -1.0, through: 1.0, by: 0.01) {
+            #expect(abs(fold.value(unit: t) - series.evaluate(t)) <= 1e-12 * max(1, abs(series.evaluate(t))))
+            #expect(abs((t + fold.shift) / fold.divisor) <= 1)
+        }
+    }
+    #expect(SquareFold(ChebyshevSeries(coefficients: [1, 2, 0])) == nil, "an affine series has no square")
+    #expect(SquareFold(ChebyshevSeries(coefficients: [1, 2, 3, 4])) == nil)
+}

@@ -8,7 +8,8 @@ import Models
 /// Loading pre-encodes, once per model, every single-query layer's pre-rotated diagonals
 /// at the level and scale where they are used (`EncodedLinearLayer`) and every batch
 /// layer's integer weights (`BatchLinearLayer`); `infer` then follows the plan step by
-/// step: linear layers (1 level), Chebyshev activations (`⌈log2(d+1)⌉` levels), the
+/// step: linear layers (1 level), Chebyshev activations (`⌈log2(d+1)⌉` levels; a folded
+/// square 1), the
 /// optional encrypted output sigmoid, landing at level 0 with scale exactly Δ.
 public final class InferenceServer: Sendable {
     /// The model being served.
@@ -35,20 +36,20 @@ public final class InferenceServer: Sendable {
         self.model = model
         self.context = context
         let scale = context.defaultScale
-        let linearSteps = model.plan.steps.filter { $0.operation == .linear }
+        let linearSteps = Self.linearSteps(of: model.plan, defaultScale: scale, prime: { Double(context.ciphertextModuli[$0].value) })
         let packing = model.plan.single
-        singleLayers = try modes.contains(.single) ? linearSteps.map { step in
+        singleLayers = try modes.contains(.single) ? linearSteps.map { step, inputScale in
             let layer = model.layers[step.layer]
             return try EncodedLinearLayer(context: context, weights: layer.weights, rows: layer.outputCount,
                                           columns: layer.inputCount, bias: layer.bias, blockSize: packing.blockSize,
-                                          babySteps: packing.babySteps, level: step.inputLevel, scale: scale,
-                                          plan: packing.layers[step.layer])
+                                          babySteps: packing.babySteps, level: step.inputLevel, scale: inputScale,
+                                          outputScale: scale, plan: packing.layers[step.layer])
         } : []
-        batchLayers = try modes.contains(.batch) ? linearSteps.map { step in
+        batchLayers = try modes.contains(.batch) ? linearSteps.map { step, inputScale in
             let layer = model.layers[step.layer]
             return try BatchLinearLayer(context: context, weights: layer.weights, rows: layer.outputCount,
                                         columns: layer.inputCount, bias: layer.bias, level: step.inputLevel,
-                                        scale: scale)
+                                        scale: inputScale, outputScale: scale)
         } : []
     }
 
@@ -122,15 +123,18 @@ public final class InferenceServer: Sendable {
                                             layers: [LinearLayerCircuit<E.Encoded>], evaluator: E) throws -> E.Operand {
         var x = input
         var linear = 0
-        for step in model.plan.steps {
+        let scales = landingScales(of: model.plan, defaultScale: evaluator.defaultScale, prime: evaluator.prime(atLevel:))
+        for (step, scale) in zip(model.plan.steps, scales) {
             switch step.operation {
             case .linear:
                 x = try layers[linear].apply(x, evaluator: evaluator)
                 linear += 1
+            case .activation where InferencePlan.isFoldedSquare(step):
+                x = try FoldedSquare.apply(x, evaluator: evaluator)
             case .activation, .outputSigmoid:
                 x = try ChebyshevEvaluator(series(of: step, in: model)).apply(x, evaluator: evaluator)
             }
-            try checkLanding(x, step, scale: evaluator.defaultScale)
+            try checkLanding(x, step, scale: scale)
         }
         return x
     }
@@ -139,16 +143,20 @@ public final class InferenceServer: Sendable {
     func inferBatch(_ inputs: [CKKSCiphertext], keys: CKKSEvaluationKeys) throws -> [CKKSCiphertext] {
         var x = inputs
         var linear = 0
-        for step in model.plan.steps {
+        let scales = Self.landingScales(of: model.plan, defaultScale: context.defaultScale, prime: { Double(context.ciphertextModuli[$0].value) })
+        for (step, scale) in zip(model.plan.steps, scales) {
             switch step.operation {
             case .linear:
                 x = try batchLayers[linear].apply(x, context: context)
                 linear += 1
+            case .activation where InferencePlan.isFoldedSquare(step):
+                let evaluator = CKKSSlotEvaluator(context: context, keys: keys)
+                x = try x.map { try FoldedSquare.apply($0, evaluator: evaluator) }
             case .activation, .outputSigmoid:
                 let polynomial = try ChebyshevEvaluator(Self.series(of: step, in: model))
                 x = try x.map { try polynomial.apply($0, context: context, evaluationKeys: keys) }
             }
-            for ct in x { try Self.checkLanding(ct, step, scale: context.defaultScale) }
+            for ct in x { try Self.checkLanding(ct, step, scale: scale) }
         }
         return x
     }
@@ -157,7 +165,28 @@ public final class InferenceServer: Sendable {
         step.operation == .outputSigmoid ? model.outputSigmoid!.series : model.activations[step.layer].series
     }
 
-    /// The plan's promise: every step lands at its output level with scale Δ.
+    /// The exact scale each step of `plan` lands on: Δ, except a folded square, which lands
+    /// on `Δ²/q_ℓ` (`FoldedSquare.landingScale`). O(steps).
+    static func landingScales(of plan: InferencePlan, defaultScale: Double, prime: (Int) -> Double) -> [Double] {
+        plan.steps.map { step in
+            InferencePlan.isFoldedSquare(step)
+                ? FoldedSquare.landingScale(inputScale: defaultScale, level: step.inputLevel, prime: prime)
+                : defaultScale
+        }
+    }
+
+    /// The linear steps of `plan` with the exact scale of their inputs (the previous step's
+    /// landing scale, Δ for the first). O(steps).
+    static func linearSteps(of plan: InferencePlan, defaultScale: Double,
+                            prime: (Int) -> Double) -> [(step: InferencePlan.Step, inputScale: Double)] {
+        let scales = landingScales(of: plan, defaultScale: defaultScale, prime: prime)
+        return plan.steps.indices.filter { plan.steps[$0].operation == .linear }.map { index in
+            (plan.steps[index], index == 0 ? defaultScale : scales[index - 1])
+        }
+    }
+
+    /// The plan's promise: every step lands at its output level with its planned scale
+    /// (Δ; `Δ²/q_ℓ` for a folded square).
     static func checkLanding<Operand: SlotOperand>(_ ct: Operand, _ step: InferencePlan.Step, scale: Double) throws {
         guard ct.level == step.outputLevel, CKKSContext.scalesMatch(ct.scale, scale) else {
             throw EncryptedMLError.invalidOperand(

@@ -25,12 +25,14 @@ public struct PlainInference: Sendable {
         self.model = model
         self.evaluator = evaluator
         let packing = model.plan.single
-        layers = try model.plan.steps.filter { $0.operation == .linear }.map { step in
+        let steps = InferenceServer.linearSteps(of: model.plan, defaultScale: evaluator.defaultScale,
+                                                prime: evaluator.prime(atLevel:))
+        layers = try steps.map { step, inputScale in
             let layer = model.layers[step.layer]
             return try LinearLayerCircuit<PlainSlots>(
                 evaluator: evaluator, weights: layer.weights, rows: layer.outputCount, columns: layer.inputCount,
                 bias: layer.bias, blockSize: packing.blockSize, babySteps: packing.babySteps,
-                level: step.inputLevel, scale: evaluator.defaultScale)
+                level: step.inputLevel, scale: inputScale, outputScale: evaluator.defaultScale)
         }
     }
 

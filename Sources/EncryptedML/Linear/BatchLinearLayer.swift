@@ -15,18 +15,21 @@ public struct BatchLinearLayer: Sendable {
     public let columns: Int
     /// Level of the input ciphertexts; outputs are one level lower.
     public let inputLevel: Int
-    /// Scale of the inputs, kept exactly by the outputs.
+    /// Scale of the inputs.
     public let scale: Double
+    /// Scale of the outputs, exactly (the input scale unless a folded square came before).
+    public let outputScale: Double
     /// `weightResidues[(o·(ℓ+1) + i)·n + t]`: weight (o, t) modulo prime i.
     @usableFromInline let weightResidues: [UInt64]
-    /// `biasResidues[o·(ℓ+1) + i]`: `round(b_o·scale·q_ℓ)` modulo prime i.
+    /// `biasResidues[o·(ℓ+1) + i]`: `round(b_o·outputScale·q_ℓ)` modulo prime i.
     @usableFromInline let biasResidues: [UInt64]
 
-    /// Prepares the layer for inputs at `level` and `scale`. Cost: O(m·n·ℓ).
+    /// Prepares the layer for inputs at `level` and `scale`, outputs at `outputScale` (default
+    /// `scale`; the weights become `round(w·q_ℓ·outputScale/scale)`). Cost: O(m·n·ℓ).
     /// - Throws: `.invalidOperand` for inconsistent shapes, `.levelExhausted` at level 0,
     ///   `.scaleOverflow` when a weight or bias does not fit the modulus.
     public init(context: CKKSContext, weights: [Double], rows: Int, columns: Int, bias: [Double],
-                level: Int, scale: Double) throws {
+                level: Int, scale: Double, outputScale: Double? = nil) throws {
         guard rows > 0, columns > 0, weights.count == rows * columns, bias.count == rows else {
             throw EncryptedMLError.invalidOperand(
                 "layer of \(rows)×\(columns) needs \(rows * columns) weights and \(rows) biases, got \(weights.count) and \(bias.count)")
@@ -39,16 +42,22 @@ public struct BatchLinearLayer: Sendable {
         self.columns = columns
         self.inputLevel = level
         self.scale = scale
+        let outputScale = outputScale ?? scale
+        guard scale > 0, scale.isFinite, outputScale > 0, outputScale.isFinite else {
+            throw EncryptedMLError.scaleOverflow("batch layer scales \(scale) → \(outputScale) must be finite and positive")
+        }
+        self.outputScale = outputScale
         let limbs = level + 1
         let prime = Double(context.ciphertextModuli[level].value)
+        let weightScale = prime * (outputScale / scale)
         var w = [UInt64](repeating: 0, count: rows * limbs * columns)
         var b = [UInt64](repeating: 0, count: rows * limbs)
         for o in 0..<rows {
             for t in 0..<columns {
-                let residues = try context.integerResidues(weights[o * columns + t] * prime, level: level)
+                let residues = try context.integerResidues(weights[o * columns + t] * weightScale, level: level)
                 for i in 0..<limbs { w[(o * limbs + i) * columns + t] = residues[i] }
             }
-            let residues = try context.integerResidues(bias[o] * scale * prime, level: level)
+            let residues = try context.integerResidues(bias[o] * outputScale * prime, level: level)
             for i in 0..<limbs { b[o * limbs + i] = residues[i] }
         }
         weightResidues = w
@@ -56,7 +65,7 @@ public struct BatchLinearLayer: Sendable {
     }
 
     /// `W·x + b` over `inputs` (n ciphertexts at `inputLevel` or above, at `scale`): m
-    /// ciphertexts at `inputLevel − 1` with exactly the input scale.
+    /// ciphertexts at `inputLevel − 1` with scale exactly `outputScale`.
     /// - Throws: `.invalidOperand` for a wrong count or scale, `.levelExhausted` for a low input.
     public func apply(_ inputs: [CKKSCiphertext], context: CKKSContext) throws -> [CKKSCiphertext] {
         guard inputs.count == columns else {
@@ -79,7 +88,7 @@ public struct BatchLinearLayer: Sendable {
         }
         let n = context.degree
         let limbs = inputLevel + 1
-        let productScale = scale * Double(context.ciphertextModuli[inputLevel].value)
+        let productScale = outputScale * Double(context.ciphertextModuli[inputLevel].value)
         // Loop order: limb → block of 512 words → output → input. The inputs' block (n × 4 KB)
         // stays in L2 while every output is accumulated from it, so the inputs stream from
         // memory once per layer instead of once per output.
@@ -127,7 +136,7 @@ public struct BatchLinearLayer: Sendable {
             let c1 = RNSPolynomial<Evaluation>(degree: n, data: Array(results[1][(o * size)..<((o + 1) * size)]))
             var y = CKKSCiphertext(c0: c0, c1: c1, scale: productScale, contextFingerprint: context.fingerprint)
             try context.rescaleInPlace(&y)
-            y.scale = scale
+            y.scale = outputScale
             outputs.append(y)
         }
         return outputs

@@ -35,8 +35,10 @@ public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
     public let babySteps: Int
     /// Level of the input ciphertext; the output is one level lower.
     public let inputLevel: Int
-    /// Scale of the input ciphertext, kept exactly by the output.
+    /// Scale of the input ciphertext.
     public let scale: Double
+    /// Scale of the output, exactly (the input scale unless a folded square came before).
+    public let outputScale: Double
     /// Rotation steps `apply` uses (a subset of the plan's keys), ascending.
     public let rotations: [Int]
 
@@ -56,14 +58,16 @@ public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
 
     /// Pre-encodes the layer (`weights` row-major `rows × columns`, one bias per row) for
     /// inputs at `level` and `scale` with `encode`, in slots of `slotCount` (a multiple of
-    /// `blockSize`) and levels up to `maxLevel`; `prime(ℓ)` is `q_ℓ`. Cost: one encoding per
+    /// `blockSize`) and levels up to `maxLevel`; `prime(ℓ)` is `q_ℓ`. The output lands at
+    /// `outputScale` (default: `scale`): the diagonals are encoded at `q_ℓ·outputScale/scale`.
+    /// Cost: one encoding per
     /// non-zero diagonal. When `plan` is given (the layer's `LinearLayerPacking` from the
     /// model's plan, worked out at conversion), what is built here — span, baby steps,
     /// non-zero diagonals, rotation steps — must match it: keys were generated from the plan.
     init(slotCount: Int, maxLevel: Int, prime: (Int) -> Double,
          encode: ([Double], Int, Double) throws -> Encoded, weights: [Double], rows: Int, columns: Int,
          bias: [Double], blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double,
-         plan: LinearLayerPacking?) throws {
+         outputScale: Double?, plan: LinearLayerPacking?) throws {
         guard rows > 0, columns > 0, weights.count == rows * columns, bias.count == rows else {
             throw EncryptedMLError.invalidOperand(
                 "layer of \(rows)×\(columns) needs \(rows * columns) weights and \(rows) biases, got \(weights.count) and \(bias.count)")
@@ -90,8 +94,13 @@ public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
         self.babySteps = g
         self.inputLevel = level
         self.scale = scale
+        let outputScale = outputScale ?? scale
+        guard scale > 0, scale.isFinite, outputScale > 0, outputScale.isFinite else {
+            throw EncryptedMLError.scaleOverflow("linear layer scales \(scale) → \(outputScale) must be finite and positive")
+        }
+        self.outputScale = outputScale
         let slots = slotCount
-        let primeScale = prime(level)
+        let primeScale = prime(level) * (outputScale / scale)
         func replicated(_ block: [Double], shift: Int) -> [Double] {
             // value at slot s = block[(s − shift) mod D]: the block rotated right by `shift`
             (0..<slots).map { s in block[(((s - shift) % d) + d) % d] }
@@ -129,7 +138,7 @@ public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
             scalarBias = bias[0]
         } else {
             let pattern = (0..<d).map { s in s % span < rows ? bias[s % span] : 0 }
-            self.bias = try encode(replicated(pattern, shift: 0), level - 1, scale)
+            self.bias = try encode(replicated(pattern, shift: 0), level - 1, outputScale)
             scalarBias = 0
         }
     }
@@ -139,7 +148,7 @@ public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
 
     /// `W·x + b` for `x` at `inputLevel` (a higher level is dropped first) and `scale` with any
     /// `SlotEvaluator` whose encoded form is this layer's: the result is at `inputLevel − 1`
-    /// with exactly the same scale, output r in slot r.
+    /// with scale exactly `outputScale`, output r in slot r.
     /// - Throws: `.levelExhausted` for an input below `inputLevel`, `.invalidOperand` for a
     ///   different scale, `.missingRotationKey` when the keys lack a rotation of `rotations`.
     public func apply<E: SlotEvaluator>(_ input: E.Operand, evaluator: E) throws -> E.Operand where E.Encoded == Encoded {
@@ -158,7 +167,7 @@ public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
         if !babySet.isEmpty {
             for (k, ct) in zip(babySet, try evaluator.rotateHoisted(x, by: babySet)) { byStep[k] = ct }
         }
-        let productScale = scale * evaluator.prime(atLevel: inputLevel)
+        let productScale = outputScale * evaluator.prime(atLevel: inputLevel)
         var result: E.Operand?
         for block in blocks {
             // Σ_k rot(x, k) ⊙ pt_k for one giant block, without rescale (scale `productScale`).
@@ -177,7 +186,7 @@ public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
             evaluator.setScale(&y, productScale)
         }
         try evaluator.rescale(&y)
-        evaluator.setScale(&y, scale)
+        evaluator.setScale(&y, outputScale)
         for s in sumSteps {
             try evaluator.add(&y, evaluator.rotate(y, by: s))
         }
@@ -191,20 +200,20 @@ public typealias EncodedLinearLayer = LinearLayerCircuit<CKKSPlaintext>
 
 extension LinearLayerCircuit where Encoded == CKKSPlaintext {
     /// Pre-encodes the layer (`weights` row-major `rows × columns`, one bias per row) for
-    /// inputs at `level` and `scale` in a context whose slot count is a multiple of
-    /// `blockSize`. When `plan` is given (the layer's `LinearLayerPacking` from the model's
+    /// inputs at `level` and `scale` (output at `outputScale`, default `scale`) in a context
+    /// whose slot count is a multiple of `blockSize`. When `plan` is given (the layer's `LinearLayerPacking` from the model's
     /// plan), what is built must match it: keys were generated from the plan.
     /// Cost: one encoding (special FFT + (ℓ+1) NTTs) per non-zero diagonal.
     /// - Throws: `EncryptedMLError.invalidOperand` for inconsistent shapes or a build that
     ///   differs from `plan`, `.levelExhausted` at level 0.
     public init(context: CKKSContext, weights: [Double], rows: Int, columns: Int, bias: [Double],
                 blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double,
-                plan: LinearLayerPacking? = nil) throws {
+                outputScale: Double? = nil, plan: LinearLayerPacking? = nil) throws {
         try self.init(slotCount: context.slotCount, maxLevel: context.maxLevel,
                       prime: { Double(context.ciphertextModuli[$0].value) },
                       encode: { try context.encode($0, level: $1, scale: $2) },
                       weights: weights, rows: rows, columns: columns, bias: bias, blockSize: d,
-                      babySteps: planBabySteps, level: level, scale: scale, plan: plan)
+                      babySteps: planBabySteps, level: level, scale: scale, outputScale: outputScale, plan: plan)
     }
 
     /// `W·x + b` for an encrypted `x` (see `apply(_:evaluator:)`). Cost: `rotationCount`
@@ -219,12 +228,12 @@ extension LinearLayerCircuit where Encoded == PlainSlots {
     /// The same layer for the no-encryption evaluator (diagonals as plain slot vectors).
     public init(evaluator: PlainSlotEvaluator, weights: [Double], rows: Int, columns: Int, bias: [Double],
                 blockSize d: Int, babySteps planBabySteps: Int, level: Int, scale: Double,
-                plan: LinearLayerPacking? = nil) throws {
+                outputScale: Double? = nil, plan: LinearLayerPacking? = nil) throws {
         try self.init(slotCount: evaluator.slotCount, maxLevel: evaluator.maxLevel,
                       prime: { evaluator.prime(atLevel: $0) },
                       encode: { try evaluator.encode($0, level: $1, scale: $2) },
                       weights: weights, rows: rows, columns: columns, bias: bias, blockSize: d,
-                      babySteps: planBabySteps, level: level, scale: scale, plan: plan)
+                      babySteps: planBabySteps, level: level, scale: scale, outputScale: outputScale, plan: plan)
     }
 }
 

@@ -13,6 +13,9 @@ public struct ConversionOptions: Sendable, Equatable {
     /// Required precision of the decrypted outputs in bits (`−log2` of the absolute error
     /// CKKS may add); sets the scale (see `ParameterChoice`).
     public var precisionBits: Int = 20
+    /// Evaluate every hidden degree-2 activation as one square (1 level instead of 2), its
+    /// leading coefficient and constant folded into the next layer (`SquareFold`).
+    public var foldSquares: Bool = true
 
     /// The defaults: automatic degrees, 10 % margin, full coverage, client-side link, 20 bits.
     public init() {}

@@ -1,4 +1,5 @@
-/// The conversion summary `encml convert --json` prints: exactly the keys DESIGN.md lists.
+/// The conversion summary `encml convert --json` prints: the keys DESIGN.md lists, plus the
+/// predicted latency, the alternatives the plan search considered and why it chose this one.
 public struct ConversionReport: Codable, Sendable, Equatable {
     /// The parameter summary.
     public struct Parameters: Codable, Sendable, Equatable {
@@ -67,9 +68,16 @@ public struct ConversionReport: Codable, Sendable, Equatable {
     public var activations: [ActivationSummary]
     /// Estimated sizes of keys, queries and results.
     public var sizes: Sizes
+    /// Predicted server time of the plan (`LatencyModel.standard`).
+    public var predictedLatency: LatencyModel.Prediction
+    /// The plans the search considered (empty when the degree was given: no search).
+    public var alternatives: [PlanAlternative] = []
+    /// Why the search chose this plan (nil without search).
+    public var choice: String?
 
     enum CodingKeys: String, CodingKey {
-        case depth, parameters, rotations, activations, sizes
+        case depth, parameters, rotations, activations, sizes, alternatives, choice
+        case predictedLatency = "predicted_latency"
         case originalAccuracy = "original_accuracy"
         case polynomialAccuracy = "polynomial_accuracy"
     }
@@ -84,6 +92,9 @@ public struct ConversionReport: Codable, Sendable, Equatable {
         try c.encode(rotations, forKey: .rotations)
         try c.encode(activations, forKey: .activations)
         try c.encode(sizes, forKey: .sizes)
+        try c.encode(predictedLatency, forKey: .predictedLatency)
+        try c.encode(alternatives, forKey: .alternatives)
+        try c.encode(choice, forKey: .choice)
     }
 
     /// Accuracy lost by the conversion in percentage points (nil without labels).

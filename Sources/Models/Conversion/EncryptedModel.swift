@@ -17,7 +17,10 @@ public enum OutputDecoding: String, Codable, Sendable {
 /// The layers are folded: the standardizer is inside layer 0 (the client encrypts raw
 /// feature values), and each activation's interval change of variable is inside the
 /// layer before it, so the runtime evaluates `activations[k].series` directly on layer
-/// k's output. `weightsFingerprint` (FNV-1a, see `WeightFingerprint`) covers everything
+/// k's output — except for a folded square (`InferencePlan.foldedSquares`, `SquareFold`):
+/// then layer k's output is squared and layer k+1 holds the series' leading coefficient
+/// and constant, while `activations[k]` keeps the approximation in original units (for
+/// reports and plots). `weightsFingerprint` (FNV-1a, see `WeightFingerprint`) covers everything
 /// keys and ciphertexts depend on — the feature and class names, the decoding, every
 /// number the server computes with and the plan — and is checked on load; keys and
 /// ciphertext files carry it as their model tag.
@@ -42,7 +45,8 @@ public struct EncryptedModel: Codable, Sendable, Equatable, JSONDocument {
     public var classLabels: [String]
     /// Folded dense layers, input to output.
     public var layers: [DenseLayer]
-    /// Polynomial activation after each layer but the last (evaluated on the folded layer output).
+    /// Polynomial activation after each layer but the last (evaluated on the folded layer
+    /// output, or folded to a square: see the type's notes).
     public var activations: [PolynomialApproximation]
     /// Polynomial output sigmoid evaluated under encryption, if any (folded likewise).
     public var outputSigmoid: PolynomialApproximation?
@@ -109,11 +113,16 @@ public struct EncryptedModel: Codable, Sendable, Equatable, JSONDocument {
     /// polynomial sigmoid's value. O(Σ layer sizes + Σ degrees · widths).
     public func outputs(raw row: [Double]) -> [Double] {
         var x = row
+        let folded = plan.foldedSquares
         for (index, layer) in layers.enumerated() {
             x = layer.apply(x)
             if index < activations.count {
-                let series = activations[index].series
-                for k in x.indices { x[k] = series.evaluate(x[k]) }
+                if folded.contains(index) {
+                    for k in x.indices { x[k] *= x[k] }
+                } else {
+                    let series = activations[index].series
+                    for k in x.indices { x[k] = series.evaluate(x[k]) }
+                }
             }
         }
         if let output = outputSigmoid {

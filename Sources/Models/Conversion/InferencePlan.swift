@@ -4,11 +4,16 @@
 /// Levels are counted as in SEAL/Lattigo: a ciphertext at level ℓ has ℓ + 1 primes;
 /// fresh inputs start at level `depth` and each rescale drops one. A linear layer costs
 /// one level (plaintext multiply, then rescale) in both packings; a polynomial of degree
-/// `d` costs `⌈log2(d + 1)⌉`. Fresh inputs start at `inputLevel` (= depth, plus one when the
-/// parameters add a second output prime) and the result arrives at `resultLevel` (0, or 1
-/// with the second output prime), where the output primes hold it. The scale is kept at `2^scaleBits` after every step (scale primes are chosen
-/// close to Δ and the polynomial evaluator matches scales), so each step records the
-/// nominal scale; diagonals and coefficients are encoded at the step's input level.
+/// `d` costs `⌈log2(d + 1)⌉`, except a *folded square*: a hidden degree-2 activation whose
+/// leading coefficient and constant were folded into the next layer (`SquareFold`) is one
+/// ciphertext square and costs one level; its step says so with degree 2 and depth 1.
+/// Fresh inputs start at `inputLevel` (= depth, plus one when the parameters add a second
+/// output prime) and the result arrives at `resultLevel` (0, or 1 with the second output
+/// prime), where the output primes hold it. The scale is kept at `2^scaleBits` after every
+/// step (scale primes are chosen close to Δ and the polynomial evaluator matches scales), so
+/// each step records the nominal scale; a folded square lands at `Δ²/q_ℓ` (its input
+/// level's prime), which the next layer's diagonals absorb. Diagonals and coefficients are
+/// encoded at the step's input level.
 public struct InferencePlan: Codable, Sendable, Equatable {
     /// What a step does.
     public enum Operation: String, Codable, Sendable {
@@ -63,20 +68,32 @@ public struct InferencePlan: Codable, Sendable, Equatable {
     /// The number of Galois keys single-query inference needs.
     public var rotationCount: Int { single.rotations.count }
 
+    /// The hidden activations evaluated as one folded square (degree 2, depth 1). O(steps).
+    public var foldedSquares: Set<Int> {
+        Set(steps.filter { $0.operation == .activation && Self.isFoldedSquare($0) }.map(\.layer))
+    }
+
+    /// Whether `step` is a folded square: an activation of degree 2 costing one level.
+    public static func isFoldedSquare(_ step: Step) -> Bool {
+        step.operation == .activation && step.degree == 2 && step.depth == 1
+    }
+
     /// The operation, layer, degree and depth of every step, in evaluation order, for dense
     /// layers `0..<layerCount` with a polynomial of `activationDegrees[k]` after layer k and
     /// an optional output polynomial: `linear 0, activation 0, linear 1, …, linear L−1
     /// [, outputSigmoid]`. A linear step costs one level, a polynomial of degree d
-    /// `⌈log2(d+1)⌉`. The one derivation that `make` builds and `EncryptedModel.validate`
-    /// checks against. O(layers).
-    public static func stepSequence(layerCount: Int, activationDegrees: [Int], outputDegree: Int?)
+    /// `⌈log2(d+1)⌉`, an activation in `foldedSquares` (degree 2) one. The one derivation
+    /// that `make` builds and `EncryptedModel.validate` checks against. O(layers).
+    public static func stepSequence(layerCount: Int, activationDegrees: [Int], outputDegree: Int?,
+                                    foldedSquares: Set<Int> = [])
         -> [(operation: Operation, layer: Int, degree: Int, depth: Int)] {
         var steps: [(operation: Operation, layer: Int, degree: Int, depth: Int)] = []
         for index in 0..<layerCount {
             steps.append((.linear, index, 0, 1))
             if index < activationDegrees.count {
                 let d = activationDegrees[index]
-                steps.append((.activation, index, d, ChebyshevSeries.depth(forDegree: d)))
+                let depth = d == 2 && foldedSquares.contains(index) ? 1 : ChebyshevSeries.depth(forDegree: d)
+                steps.append((.activation, index, d, depth))
             }
         }
         if let d = outputDegree {
@@ -86,13 +103,16 @@ public struct InferencePlan: Codable, Sendable, Equatable {
     }
 
     /// Plans a model with dense `layers`, activation polynomial `activationDegrees` after every
-    /// layer but the last, and an optional output polynomial. O(Σ m·n) for the packing analysis.
+    /// layer but the last (those in `foldedSquares` folded to one square each), and an
+    /// optional output polynomial. O(Σ m·n) for the packing analysis.
     ///
     /// - Throws: `ConversionError.impossiblePrecision` when no 128-bit parameters fit.
     public static func make(layers: [DenseLayer], activationDegrees: [Int], outputDegree: Int?,
+                            foldedSquares: Set<Int> = [],
                             precisionBits: Int, outputMagnitude: Double) throws -> InferencePlan {
         precondition(activationDegrees.count == layers.count - 1)
-        let sequence = stepSequence(layerCount: layers.count, activationDegrees: activationDegrees, outputDegree: outputDegree)
+        let sequence = stepSequence(layerCount: layers.count, activationDegrees: activationDegrees,
+                                    outputDegree: outputDegree, foldedSquares: foldedSquares)
         let depth = sequence.reduce(0) { $0 + $1.depth }
         let block = SingleQueryPacking.blockSize(forWidths: layers.flatMap { [$0.outputCount, $0.inputCount] })
         let parameters = try ParameterChoice.choose(depth: depth, precisionBits: precisionBits,
@@ -153,7 +173,7 @@ public struct InferencePlan: Codable, Sendable, Equatable {
         try single.validate(layers: layers, slotCount: parameters.polyDegree / 2)  // first: names a too-small block
         try validate()
         let expected = Self.stepSequence(layerCount: layers.count, activationDegrees: activationDegrees,
-                                         outputDegree: outputDegree)
+                                         outputDegree: outputDegree, foldedSquares: foldedSquares)
         guard steps.count == expected.count else {
             throw ModelError.invalid(reason: "the plan has \(steps.count) steps, the layers and polynomials need \(expected.count); convert the model again")
         }

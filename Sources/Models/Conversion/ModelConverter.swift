@@ -84,6 +84,16 @@ public enum ModelConverter {
         for (index, polynomial) in stage.activations.enumerated() {
             folded[index] = folded[index].foldingUnitMap(of: polynomial.interval)
         }
+        // Degree-2 activations: one square each, the rest into the neighbouring layers (`SquareFold`).
+        var foldedSquares: Set<Int> = []
+        if options.foldSquares {
+            for (index, polynomial) in stage.activations.enumerated() {
+                guard let fold = SquareFold(polynomial.series) else { continue }
+                folded[index] = folded[index].foldingOutputMap(slope: 1 / fold.divisor, offset: fold.shift / fold.divisor)
+                folded[index + 1] = folded[index + 1].foldingInputMap(scale: fold.leading, shift: fold.constant)
+                foldedSquares.insert(index)
+            }
+        }
 
         // Re-measure the ranges through the polynomial model (unfolded path).
         var current = calibration.rows.map(model.standardizer.transform)
@@ -116,7 +126,8 @@ public enum ModelConverter {
         }
 
         let plan = try InferencePlan.make(layers: folded, activationDegrees: stage.activations.map(\.degree),
-                                          outputDegree: outputSigmoid?.degree, precisionBits: options.precisionBits,
+                                          outputDegree: outputSigmoid?.degree, foldedSquares: foldedSquares,
+                                          precisionBits: options.precisionBits,
                                           outputMagnitude: outputMagnitude)
         let encrypted = EncryptedModel(sourceKind: model.kind, featureNames: model.featureNames, targetName: model.targetName,
                                        classLabels: model.classLabels, layers: folded, activations: stage.activations,
@@ -149,7 +160,8 @@ public enum ModelConverter {
             originalAccuracy: originalAccuracy, polynomialAccuracy: polynomialAccuracy, depth: plan.depth,
             parameters: .init(polyDegree: plan.parameters.polyDegree, logQP: plan.parameters.logQP,
                               securityBits: plan.parameters.securityBits),
-            rotations: plan.rotationCount, activations: summaries, sizes: .init(plan.sizes))
+            rotations: plan.rotationCount, activations: summaries, sizes: .init(plan.sizes),
+            predictedLatency: LatencyModel.standard.predict(plan))
         return Conversion(model: encrypted, report: report, calibrations: outputs)
     }
 }
