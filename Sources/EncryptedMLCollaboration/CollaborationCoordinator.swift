@@ -10,7 +10,8 @@ import Plaintext
 /// joint results (statistics, joint model per round), which it writes like every party.
 ///
 /// Steps, in order: round 0 public key, contribution (statistics), decryption; then for each
-/// training round r = 1…R: contribution, decryption. A step is complete when all N parties'
+/// training round r = 1…R: contribution, decryption (gradient aggregation ends after the round in
+/// which the joint minimiser converged, which every peer detects alike). A step is complete when all N parties'
 /// signed messages arrived; if the current step is not complete `timeout` seconds after the
 /// previous one, the session fails and every later request is answered with the reason.
 public actor CollaborationCoordinator {
