@@ -3,6 +3,7 @@ import Foundation
 import Models
 import Plaintext
 import Testing
+import TestSupport
 
 /// Gradient aggregation without encryption: the same shards, the same `FederatedTraining` calls
 /// as a session, the parties' contributions added in plaintext. Separates the optimisation from
@@ -10,34 +11,13 @@ import Testing
 @Suite struct PlaintextAggregationTests {
     /// The CLI test's split (`CollabCLITests.shards`: other shuffle), as tables.
     static func cliSplit(_ name: String) throws -> (test: CSVTable, pooled: CSVTable, shards: [CSVTable]) {
-        let text = try String(contentsOfFile: SessionHarness.root.appendingPathComponent("notebooks-data/\(name).csv").path, encoding: .utf8)
-        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        let header = lines.removeFirst()
-        var state: UInt64 = 11
-        func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        for i in stride(from: lines.count - 1, to: 0, by: -1) { lines.swapAt(i, Int(next() % UInt64(i + 1))) }
-        let testCount = lines.count * 3 / 10
-        let test = Array(lines[..<testCount]), train = Array(lines[testCount...])
-        let label: (String) -> Substring = { $0.split(separator: ",").last ?? "" }
-        let firstLabel = label(train[0])
-        var first = train.filter { label($0) == firstLabel }, other = train.filter { label($0) != firstLabel }
-        let size = train.count / 3
-        let skew = min(first.count, size * 8 / 10)
-        let shard0 = Array(first.prefix(skew)) + Array(other.prefix(size - skew))
-        first.removeFirst(skew)
-        other.removeFirst(size - skew)
-        let rest = first + other
-        let parts = [shard0, Array(rest[..<(rest.count / 2)]), Array(rest[(rest.count / 2)...])]
+        let split = collaborationShards(csvText: try String(contentsOfFile: SessionHarness.root.appendingPathComponent("notebooks-data/\(name).csv").path, encoding: .utf8))
+        let header = split.header
         func table(_ rows: [String], _ file: String) throws -> CSVTable {
             try CSVReader.parse(([header] + rows).joined(separator: "\n") + "\n", file: file)
         }
-        return (try table(test, "test.csv"), try table(train, "pooled.csv"), try parts.enumerated().map { try table($1, "shard\($0).csv") })
+        return (try table(split.test, "test.csv"), try table(split.pooled, "pooled.csv"),
+                try split.shards.enumerated().map { try table($1, "shard\($0).csv") })
     }
 
     static func statistics(_ pooled: Dataset, features: [String], labels: [String]) throws -> JointStatistics {

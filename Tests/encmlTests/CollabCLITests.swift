@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 
 /// `encml collab` with real processes on loopback: one coordinator and three parties, each
 /// holding a shard of a bundled data set (one shard skewed by label), a held-out test split.
@@ -58,37 +59,15 @@ import Testing
 
     /// Writes test.csv, pooled.csv and shard0…2.csv (shard 0: 80% of its rows of the first label).
     static func shards(_ name: String, in folder: URL) throws -> (test: String, pooled: String, shards: [String]) {
-        let text = try String(contentsOfFile: CLI.data(name), encoding: .utf8)
-        var lines = text.split(whereSeparator: \.isNewline).map(String.init)
-        let header = lines.removeFirst()
-        var state: UInt64 = 11
-        func next() -> UInt64 {
-            state &+= 0x9e37_79b9_7f4a_7c15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-            return z ^ (z >> 31)
-        }
-        for i in stride(from: lines.count - 1, to: 0, by: -1) { lines.swapAt(i, Int(next() % UInt64(i + 1))) }
-        let testCount = lines.count * 3 / 10
-        let test = Array(lines[..<testCount]), train = Array(lines[testCount...])
-        let label: (String) -> Substring = { $0.split(separator: ",").last ?? "" }
-        let firstLabel = label(train[0])
-        var first = train.filter { label($0) == firstLabel }, other = train.filter { label($0) != firstLabel }
-        let size = train.count / 3
-        let skew = min(first.count, size * 8 / 10)
-        let shard0 = Array(first.prefix(skew)) + Array(other.prefix(size - skew))
-        first.removeFirst(skew)
-        other.removeFirst(size - skew)
-        let rest = first + other
-        let parts = [shard0, Array(rest[..<(rest.count / 2)]), Array(rest[(rest.count / 2)...])]
+        let split = collaborationShards(csvText: try String(contentsOfFile: CLI.data(name), encoding: .utf8))
+        let header = split.header
         func write(_ rows: [String], _ file: String) throws -> String {
             let path = folder.appendingPathComponent(file).path
             try ([header] + rows).joined(separator: "\n").appending("\n").write(toFile: path, atomically: true, encoding: .utf8)
             return path
         }
-        return (try write(test, "test.csv"), try write(train, "pooled.csv"),
-                try parts.enumerated().map { try write($1, "shard\($0).csv") })
+        return (try write(split.test, "test.csv"), try write(split.pooled, "pooled.csv"),
+                try split.shards.enumerated().map { try write($1, "shard\($0).csv") })
     }
 
     static func accuracy(model: String, data: String) throws -> Double {
