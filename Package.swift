@@ -102,14 +102,14 @@ let package = Package(
             dependencies: ["ModelImport", "Models", "Plaintext", "EncryptedML"],
             exclude: ["Fixtures"]  // read by path (#filePath), like the CSVs
         ),
-        .testTarget(name: "encmlTests", dependencies: ["encml"]),  // runs the built binary as a subprocess
+        .testTarget(name: "encmlTests", dependencies: ["encml", "TestSupport"]),  // runs the built binary as a subprocess
         .testTarget(
             name: "EncryptedMLServiceTests",
             dependencies: ["EncryptedMLService", "EncryptedML", "Models", "Plaintext"]
         ),
         .testTarget(
             name: "EncryptedMLCollaborationTests",
-            dependencies: ["EncryptedMLCollaboration", "EncryptedML", "Models", "Plaintext",
+            dependencies: ["EncryptedMLCollaboration", "EncryptedML", "Models", "Plaintext", "TestSupport",
                            .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(

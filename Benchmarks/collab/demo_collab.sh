@@ -18,7 +18,7 @@ for i in 0 1 2; do
   printf "%-28s %8d %10.4f\n" "party $i alone" $(($(wc -l < "$DIR/shard$i.csv") - 1)) "$(accuracy "$DIR/alone$i.json")"
 done
 "$ENCML" train --data "$DIR/train.csv" --model "$MODEL" --out "$DIR/pooled.json" > /dev/null
-bash "$here/run_session.sh" "$DIR" 3 --model "$MODEL" --rounds 30
+bash "$here/run_session.sh" "$DIR" 3 --model "$MODEL"
 printf "%-28s %8d %10.4f\n" "joint (encrypted, 3 parties)" $(($(wc -l < "$DIR/train.csv") - 1)) "$(accuracy "$DIR/coordinator.json")"
 printf "%-28s %8d %10.4f\n" "pooled (all rows in one place)" $(($(wc -l < "$DIR/train.csv") - 1)) "$(accuracy "$DIR/pooled.json")"
 for i in 1 2; do cmp -s "$DIR/joint0.json" "$DIR/joint$i.json" || { echo "party $i holds another joint model" >&2; exit 1; }; done

@@ -2,6 +2,7 @@ import Crypto
 import EncryptedML
 import Foundation
 import Models
+import Plaintext
 
 /// The coordinator of one session: admits N parties, fixes the session seed and label union,
 /// relays signed messages step by step, adds the contributions, and decrypts nothing alone —
@@ -9,7 +10,8 @@ import Models
 /// joint results (statistics, joint model per round), which it writes like every party.
 ///
 /// Steps, in order: round 0 public key, contribution (statistics), decryption; then for each
-/// training round r = 1…R: contribution, decryption. A step is complete when all N parties'
+/// training round r = 1…R: contribution, decryption (gradient aggregation ends after the round in
+/// which the joint minimiser converged, which every peer detects alike). A step is complete when all N parties'
 /// signed messages arrived; if the current step is not complete `timeout` seconds after the
 /// previous one, the session fails and every later request is answered with the reason.
 public actor CollaborationCoordinator {
@@ -49,6 +51,8 @@ public actor CollaborationCoordinator {
     private var federated: FederatedTraining?
     private var template: TrainedModel?
     private var jointModel: TrainedModel?
+    /// Gradient aggregation: the coordinator's copy of the joint minimiser.
+    private var minimizer: LBFGS?
     private var failure: String?
     private var outcome: Outcome?
     private var done = Set<Int>()
@@ -196,16 +200,33 @@ public actor CollaborationCoordinator {
             } else {
                 let federated = FederatedTraining(description: description, statistics: stats)
                 self.federated = federated
-                template = try federated.initialModel()
+                let start = try federated.initialModel()
+                template = start
+                if description.training.aggregation == .gradient { minimizer = federated.minimizer(start: start) }
             }
         case .decryption:
             guard let sum = sums[Step(round: step.round, step: .contribution)], let federated, let template else { return }
-            let v = try crypto.decrypt(sum: sum, decryptionPayloads: ordered.map(\.payload), round: step.round,
-                                       length: ModelVector.flatten(template).count)
-            let model = try federated.jointModel(sum: v, template: template)
-            jointModel = model
-            log.append("round \(step.round)/\(description.training.rounds) aggregated")
-            if step.round == description.training.rounds, let stats = statistics { outcome = .model(model, stats) }
+            let parameters = ModelVector.flatten(template).count
+            let last: Bool
+            switch description.training.aggregation {
+            case .gradient:
+                // The same minimiser as every party's, fed the same decrypted sums.
+                guard var minimizer else { return }
+                let v = try crypto.decrypt(sum: sum, decryptionPayloads: ordered.map(\.payload), round: step.round,
+                                           length: parameters + 1)
+                try federated.observe(sum: v, minimizer: &minimizer, template: template)
+                self.minimizer = minimizer
+                jointModel = try federated.jointModel(of: minimizer, template: template)
+                last = minimizer.point == nil || step.round == description.training.rounds
+                log.append("round \(step.round)/\(description.training.rounds): joint loss \(minimizer.value)\(last && step.round < description.training.rounds ? " (converged)" : "")")
+            case .fedavg:
+                let v = try crypto.decrypt(sum: sum, decryptionPayloads: ordered.map(\.payload), round: step.round,
+                                           length: parameters)
+                jointModel = try federated.jointModel(sum: v, template: template)
+                last = step.round == description.training.rounds
+                log.append("round \(step.round)/\(description.training.rounds) aggregated")
+            }
+            if last, let model = jointModel, let stats = statistics { outcome = .model(model, stats) }
         }
     }
 

@@ -95,7 +95,6 @@ public struct CollaborationParty: Sendable {
         let dataset = try Dataset(table: table, featureNames: description.columns, targetName: description.target,
                                   classLabels: description.labels)
         let secretKey = crypto.context.generateSecretKey()
-        let n = description.members.count
 
         // Collective public key.
         let pkShares = try await exchange(crypto.publicKeyShare(secretKey: secretKey, party: party),
@@ -122,20 +121,42 @@ public struct CollaborationParty: Sendable {
             return Result(description: description, party: party, statistics: statistics, model: nil, rounds: reports)
         }
 
-        // Federated rounds.
+        // Training rounds: each one encrypted sum, checked and jointly decrypted.
         let federated = FederatedTraining(description: description, statistics: statistics)
         let template = try federated.initialModel()
-        var joint = template
-        for round in 1...description.training.rounds {
-            let step = try federated.localStep(dataset, party: party, round: round, current: joint)
-            let sum = try await jointSum(step.contribution, round: round, party: party, crypto: crypto,
-                                         publicKey: publicKey, secretKey: secretKey, description: description)
-            joint = try federated.jointModel(sum: sum, template: template)
-            let report = meter.report(round: round, loss: step.loss)
+        let aggregate = { (values: [Double], round: Int) async throws -> [Double] in
+            try await jointSum(values, round: round, party: party, crypto: crypto, publicKey: publicKey,
+                               secretKey: secretKey, description: description)
+        }
+        let record = { (round: Int, loss: Double) in
+            let report = meter.report(round: round, loss: loss)
             reports.append(report)
             progress(report)
         }
-        _ = n
+        var joint = template
+        switch description.training.aggregation {
+        case .gradient:
+            // Full-batch L-BFGS on the pooled objective; the joint loss is reported.
+            let x = federated.standardizedFeatures(dataset)
+            var minimizer = federated.minimizer(start: template)
+            for round in 1...description.training.rounds {
+                guard let point = minimizer.point else { break }
+                let contribution = try federated.localGradient(standardizedRows: x, labels: dataset.labels, at: point,
+                                                               template: template)
+                let sum = try await aggregate(contribution, round)
+                try federated.observe(sum: sum, minimizer: &minimizer, template: template)
+                record(round, minimizer.value)
+            }
+            joint = try federated.jointModel(of: minimizer, template: template)
+        case .fedavg:
+            // Local epochs from the joint model; the local loss is reported.
+            for round in 1...description.training.rounds {
+                let step = try federated.localStep(dataset, party: party, round: round, current: joint)
+                let sum = try await aggregate(step.contribution, round)
+                joint = try federated.jointModel(sum: sum, template: template)
+                record(round, step.loss)
+            }
+        }
         _ = try? await client.request("POST", "/v1/done/\(party)")
         return Result(description: description, party: party, statistics: statistics, model: joint, rounds: reports)
     }

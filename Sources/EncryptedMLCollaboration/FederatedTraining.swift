@@ -2,10 +2,13 @@ import Foundation
 import Models
 import Plaintext
 
-/// Federated averaging under encryption, the plaintext half: every party and the coordinator
-/// derive the same starting model and the same joint model from the same decrypted sums.
+/// Collaborative training, the plaintext half: every party and the coordinator derive the same
+/// starting model and the same joint model from the same decrypted sums. Two aggregations
+/// (`TrainingConfiguration.aggregation`): gradient aggregation (the default, in
+/// `FederatedTraining+Gradient`: the pooled model up to the smudging noise) and federated
+/// averaging (below).
 ///
-/// Round r: party i trains locally from the joint model for E epochs (`Trainer.train(…warmStart:)`,
+/// Federated averaging, round r: party i trains locally from the joint model for E epochs (`Trainer.train(…warmStart:)`,
 /// the joint standardizer), and contributes `n_i·θ_i`; the joint parameters are
 /// `θ = Σ n_i·θ_i / Σ n_i` with `Σ n_i` the joint row count of the statistics.
 public struct FederatedTraining: Sendable {

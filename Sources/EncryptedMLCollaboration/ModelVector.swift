@@ -40,3 +40,17 @@ enum ModelVector {
         return model
     }
 }
+
+extension ModelVector {
+    /// The positions of the weight matrices in the flat vector (not the biases, not the `poly`
+    /// coefficients): where the trainers' L2 term applies. O(layers).
+    static func weightRanges(_ model: TrainedModel) -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        var offset = 0
+        for layer in model.layers {
+            ranges.append(offset ..< offset + layer.weights.count)
+            offset += layer.weights.count + layer.bias.count
+        }
+        return ranges
+    }
+}

@@ -39,9 +39,20 @@ public enum SessionMode: String, Codable, Sendable {
     case stats
 }
 
+/// What the parties contribute in each round.
+public enum Aggregation: String, Codable, Sendable, CaseIterable {
+    /// The summed loss and gradient of their rows at the joint parameters; every peer takes the
+    /// same full-batch L-BFGS step on the pooled objective (`FederatedTraining+Gradient`): the
+    /// pooled model up to the smudging noise. One round per objective evaluation.
+    case gradient
+    /// Their locally trained parameters times their row count, after E local epochs
+    /// (federated averaging): fewer rounds, but local drift under label skew.
+    case fedavg
+}
+
 /// The training configuration the coordinator fixes for a session.
 public struct TrainingConfiguration: Codable, Sendable, Equatable {
-    /// Number of federated rounds R.
+    /// Number of rounds R: objective evaluations (gradient aggregation) or federated-averaging rounds.
     public var rounds: Int
     /// Logistic regression or MLP.
     public var model: ModelKind
@@ -49,20 +60,36 @@ public struct TrainingConfiguration: Codable, Sendable, Equatable {
     public var hidden: [Int]
     /// MLP hidden activation.
     public var activation: ActivationKind
-    /// Local epochs E per round (L-BFGS iterations for logistic regression).
+    /// Federated averaging: local epochs E per round (L-BFGS iterations for logistic regression).
+    /// Unused by gradient aggregation.
     public var localEpochs: Int
     /// Statistical security λ of the smudging noise, bits.
     public var statisticalSecurity: Int
+    /// Gradient aggregation or federated averaging.
+    public var aggregation: Aggregation
 
     /// A configuration (validated by `validate`).
     public init(rounds: Int = 30, model: ModelKind = .logistic, hidden: [Int] = [32], activation: ActivationKind = .relu,
-                localEpochs: Int = 2, statisticalSecurity: Int = 40) {
+                localEpochs: Int = 2, statisticalSecurity: Int = 40, aggregation: Aggregation = .gradient) {
         self.rounds = rounds
         self.model = model
         self.hidden = hidden
         self.activation = activation
         self.localEpochs = localEpochs
         self.statisticalSecurity = statisticalSecurity
+        self.aggregation = aggregation
+    }
+
+    /// Decodes a configuration; one without `aggregation` (an earlier coordinator) is federated averaging.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        rounds = try c.decode(Int.self, forKey: .rounds)
+        model = try c.decode(ModelKind.self, forKey: .model)
+        hidden = try c.decode([Int].self, forKey: .hidden)
+        activation = try c.decode(ActivationKind.self, forKey: .activation)
+        localEpochs = try c.decode(Int.self, forKey: .localEpochs)
+        statisticalSecurity = try c.decode(Int.self, forKey: .statisticalSecurity)
+        aggregation = try c.decodeIfPresent(Aggregation.self, forKey: .aggregation) ?? .fedavg
     }
 
     /// Throws `CollaborationError.invalid` for out-of-range values.
@@ -113,6 +140,20 @@ public struct SessionDescription: Codable, Sendable, Equatable {
 
     /// Σ announced rows.
     public var announcedRows: Int { members.reduce(0) { $0 + $1.rows } }
+
+    /// A description (the coordinator publishes one once every party joined; a plaintext
+    /// simulation of a session builds its own).
+    public init(seed: Data, id: String, members: [SessionMember], columns: [String], target: String, labels: [String],
+                mode: SessionMode, training: TrainingConfiguration) {
+        self.seed = seed
+        self.id = id
+        self.members = members
+        self.columns = columns
+        self.target = target
+        self.labels = labels
+        self.mode = mode
+        self.training = training
+    }
 }
 
 /// The coordinator's answer to a join.

@@ -45,8 +45,8 @@ enum LogisticRegressionTrainer {
                 }
             }
         }
-        let solver = LBFGS(memory: 10, gradientTolerance: options.tolerance, maxIterations: budget)
-        _ = solver.minimize(&theta, objective: objective) { iteration, value in
+        _ = LBFGS.minimize(&theta, memory: 10, gradientTolerance: options.tolerance, maxIterations: budget,
+                           objective: objective) { iteration, value in
             progress?(TrainingProgress(epoch: iteration, totalEpochs: budget, loss: value, validationLoss: nil))
         }
         return DenseLayer(inputCount: d, outputCount: width, weights: Array(theta[..<weightCount]),

@@ -200,16 +200,19 @@ struct MLPNetwork {
         return (layers, activations)
     }
 
-    /// A network holding `model`'s parameters (the inverse of `export`); nil when the model's
-    /// hidden activations differ from layer to layer or a poly activation is not quadratic.
+    /// A network holding `model`'s parameters (the inverse of `export`); a logistic regression is
+    /// the network without hidden layers. nil when the model's hidden activations differ from
+    /// layer to layer, do not match its layers, or a poly activation is not quadratic.
     init?(model: TrainedModel, capacity: Int) {
-        guard let first = model.activations.first, model.activations.allSatisfy({ $0.kind == first.kind }) else { return nil }
-        self.init(sizes: [model.featureCount] + model.layers.map(\.outputCount), activation: first.kind, capacity: capacity)
+        guard model.activations.count == model.layers.count - 1,
+              model.activations.allSatisfy({ $0.kind == model.activations.first?.kind }) else { return nil }
+        let kind = model.activations.first?.kind ?? .relu  // no hidden layer: never applied
+        self.init(sizes: [model.featureCount] + model.layers.map(\.outputCount), activation: kind, capacity: capacity)
         for (slot, layer) in zip(slots, model.layers) {
             parameters.replaceSubrange(slot.weights ..< slot.weights + layer.weights.count, with: layer.weights)
             parameters.replaceSubrange(slot.bias ..< slot.bias + layer.bias.count, with: layer.bias)
         }
-        if first.kind == .poly {
+        if kind == .poly {
             for (l, a) in model.activations.enumerated() {
                 guard a.coefficients.count == 3 else { return nil }
                 parameters.replaceSubrange(coefficientOffset + 3 * l ..< coefficientOffset + 3 * l + 3, with: a.coefficients)

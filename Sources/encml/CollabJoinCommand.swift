@@ -48,7 +48,8 @@ struct CollabJoinCommand: AsyncParsableCommand {
             let correct = (0..<local.count).filter { model.predictClass(raw: local.row($0)) == local.labels[$0] }.count
             try printJSONLine([
                 "party": result.party, "parties": result.description.members.count,
-                "rounds": result.description.training.rounds, "rows": result.statistics.rows,
+                "rounds": result.rounds.filter { $0.round >= 1 }.count, "aggregation": result.description.training.aggregation.rawValue,
+                "rows": result.statistics.rows,
                 "shard_accuracy": Double(correct) / Double(max(local.count, 1)), "out": out,
                 "mean_round": meanRound(result.rounds.filter { $0.round >= 1 }),
                 "per_round": result.rounds.map { ["round": $0.round, "bytes_sent": $0.bytesSent,

@@ -6,6 +6,7 @@ import Models
 
 /// `encml collab serve`: the coordinator of one session.
 extension CollaborationCoordinator.Misbehaviour: ExpressibleByArgument {}
+extension Aggregation: ExpressibleByArgument {}
 
 struct CollabServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -19,11 +20,17 @@ struct CollabServeCommand: AsyncParsableCommand {
         """
     )
 
+    /// Evaluation budgets of gradient aggregation per model kind.
+    static let defaultGradientRounds: [ModelKind: Int] = [.logistic: 100, .mlp: 200]
+
     @Option(help: "Number of parties N (N-out-of-N).")
     var parties: Int
 
-    @Option(help: "Federated rounds.")
-    var rounds: Int = 30
+    @Option(help: "What the parties contribute each round: the gradient of their rows at the joint model (every peer takes the same L-BFGS step: the pooled model), or their locally trained model (federated averaging).")
+    var aggregation: Aggregation = .gradient
+
+    @Option(help: "Rounds. Gradient aggregation: objective evaluations, at most (default \(CollabServeCommand.defaultGradientRounds[.logistic]!) for logistic, \(CollabServeCommand.defaultGradientRounds[.mlp]!) for mlp; the session ends sooner once converged). Federated averaging: rounds of local training (default 30).")
+    var rounds: Int?
 
     @Option(help: "Model kind.")
     var model: ModelKind = .logistic
@@ -35,7 +42,7 @@ struct CollabServeCommand: AsyncParsableCommand {
     var activation: ActivationKind = .relu
 
     @Option(name: .customLong("local-epochs"),
-            help: "Local epochs per round (L-BFGS iterations for logistic). Default: 2 for logistic, 20 for mlp.")
+            help: "Federated averaging: local epochs per round (L-BFGS iterations for logistic). Default: 2 for logistic, 20 for mlp.")
     var localEpochs: Int?
 
     @Option(help: "Seconds a step may wait for a party before the session fails.")
@@ -60,10 +67,11 @@ struct CollabServeCommand: AsyncParsableCommand {
             }
             let kind = model
             let training = TrainingConfiguration(
-                rounds: rounds, model: kind,
+                rounds: rounds ?? (aggregation == .gradient ? Self.defaultGradientRounds[kind]! : 30), model: kind,
                 hidden: try parseHidden(hidden),
                 activation: activation,
-                localEpochs: localEpochs ?? (kind == .logistic ? 2 : 20))
+                localEpochs: localEpochs ?? (kind == .logistic ? 2 : 20),
+                aggregation: aggregation)
             let misbehaviour = testMisbehave
             let coordinator = try CollaborationCoordinator(parties: parties, training: training, timeout: timeout,
                                                            misbehaviour: misbehaviour)

@@ -33,37 +33,67 @@ import Testing
         }
     }
 
-    @Test func jointLogisticRegressionIsWithinOnePointOfPooledTraining() async throws {
-        let table = try SessionHarness.table("breast_cancer")
-        let (test, pooled, shards) = try SessionHarness.split(table)
-        let outcome = try await SessionHarness.run(shards, training: TrainingConfiguration(rounds: 30, model: .logistic, localEpochs: 2))
-        let models = try outcome.parties.map { try #require(try $0.get().model) }
-        guard case let .model(coordinatorModel, _) = try outcome.coordinator.get() else {
-            Issue.record("no joint model at the coordinator"); return
-        }
-        for m in models { #expect(m == coordinatorModel, "every party and the coordinator hold the same joint model") }
-        let pooledModel = try Trainer.train(try Dataset(table: pooled), kind: .logistic)
-        let joint = try SessionHarness.accuracy(coordinatorModel, on: test)
-        let reference = try SessionHarness.accuracy(pooledModel, on: test)
-        print("LR breast_cancer: joint \(joint), pooled \(reference)")
-        #expect(joint >= reference - 0.01, "joint \(joint) vs pooled \(reference)")
+    /// A session's joint model, identical at every party and the coordinator, and the rounds each party ran.
+    static func jointModel(_ outcome: SessionHarness.Outcome) throws -> (model: TrainedModel, rounds: [Int])? {
+        guard case let .model(joint, _) = try outcome.coordinator.get() else { Issue.record("no joint model at the coordinator"); return nil }
+        let results = try outcome.parties.map { try $0.get() }
+        for r in results { #expect(r.model == joint, "every party and the coordinator hold the same joint model") }
+        return (joint, results.map { $0.rounds.filter { $0.round >= 1 }.count })
     }
 
-    @Test func jointMLPIsWithinTwoPointsOfPooledTraining() async throws {
+    @Test func jointLogisticRegressionByGradientAggregationIsWithinOnePointOfPooledTraining() async throws {
+        let table = try SessionHarness.table("breast_cancer")
+        let (test, pooled, shards) = try SessionHarness.split(table)
+        let outcome = try await SessionHarness.run(shards, training: TrainingConfiguration(rounds: 100, model: .logistic))
+        guard let (joint, rounds) = try Self.jointModel(outcome) else { return }
+        let pooledModel = try Trainer.train(try Dataset(table: pooled), kind: .logistic)
+        let accuracy = try SessionHarness.accuracy(joint, on: test)
+        let reference = try SessionHarness.accuracy(pooledModel, on: test)
+        print("LR breast_cancer (gradient): joint \(accuracy), pooled \(reference), \(rounds[0]) rounds")
+        #expect(accuracy >= reference - 0.01, "joint \(accuracy) vs pooled \(reference)")
+        // Full-batch L-BFGS converges (gradient below 1e-6) in about 35 evaluations, detected alike at every peer.
+        #expect(rounds.allSatisfy { $0 == rounds[0] && $0 < 100 }, "rounds run: \(rounds)")
+        // The pooled optimum itself, up to the smudging noise: every test row's class probabilities
+        // within 1e-4 (by label name: the session orders labels numerically, the pooled data set by
+        // first appearance).
+        let rows = try Dataset(table: test)
+        var worst = 0.0
+        for i in 0..<rows.count {
+            let p = joint.probabilities(raw: rows.row(i)), q = pooledModel.probabilities(raw: rows.row(i))
+            for (k, label) in joint.classLabels.enumerated() {
+                worst = max(worst, abs(p[k] - q[try #require(pooledModel.classLabels.firstIndex(of: label))]))
+            }
+        }
+        #expect(worst <= 1e-4, "largest probability difference \(worst)")
+    }
+
+    @Test func jointMLPByGradientAggregationIsWithinTwoPointsOfPooledTraining() async throws {
         let table = try SessionHarness.table("digits")
         let (test, pooled, shards) = try SessionHarness.split(table)
-        let training = TrainingConfiguration(rounds: 20, model: .mlp, hidden: [32], activation: .relu, localEpochs: 20)
+        let training = TrainingConfiguration(rounds: 200, model: .mlp, hidden: [32], activation: .relu)
         let outcome = try await SessionHarness.run(shards, training: training)
-        guard case let .model(joint, _) = try outcome.coordinator.get() else { Issue.record("no joint model"); return }
-        for party in outcome.parties { #expect(try party.get().model == joint) }
+        guard let (joint, rounds) = try Self.jointModel(outcome) else { return }
         let pooledModel = try Trainer.train(try Dataset(table: pooled), kind: .mlp, hidden: [32], activation: .relu)
-        let jointAccuracy = try SessionHarness.accuracy(joint, on: test)
+        let accuracy = try SessionHarness.accuracy(joint, on: test)
         let reference = try SessionHarness.accuracy(pooledModel, on: test)
-        print("MLP digits: joint \(jointAccuracy), pooled \(reference)")
-        // Measured 93.3–94.4% joint against 96.1% pooled on this split (the smudging noise in the
-        // decrypted weights changes the MLP's trajectory from run to run); the 2-point target is met
-        // by the CLI test's split (96.3% vs 97.4%), not reliably here: asserted within 4 points.
-        #expect(jointAccuracy >= reference - 0.04, "joint \(jointAccuracy) vs pooled \(reference)")
+        print("MLP digits (gradient): joint \(accuracy), pooled \(reference), \(rounds[0]) rounds")
+        #expect(accuracy >= reference - 0.02, "joint \(accuracy) vs pooled \(reference)")
+    }
+
+    @Test func federatedAveragingStaysAvailableAndNearPooledTraining() async throws {
+        let table = try SessionHarness.table("breast_cancer")
+        let (test, pooled, shards) = try SessionHarness.split(table)
+        let training = TrainingConfiguration(rounds: 10, model: .logistic, localEpochs: 2, aggregation: .fedavg)
+        let outcome = try await SessionHarness.run(shards, training: training)
+        guard let (joint, rounds) = try Self.jointModel(outcome) else { return }
+        #expect(rounds.allSatisfy { $0 == 10 })
+        let reference = try SessionHarness.accuracy(try Trainer.train(try Dataset(table: pooled), kind: .logistic), on: test)
+        let accuracy = try SessionHarness.accuracy(joint, on: test)
+        print("LR breast_cancer (fedavg, 10 rounds): joint \(accuracy), pooled \(reference)")
+        // Measured in plaintext (same shards, no encryption): equal to pooled on this split after 10
+        // rounds, but 94.7 against 97.1 % on the CLI test's split, where the skewed shard pulls the
+        // local optima apart (more local epochs drift further: 87.6 % at E = 10). Asserted: 3 points.
+        #expect(accuracy >= reference - 0.03, "joint \(accuracy) vs pooled \(reference)")
     }
 
     @Test func aPartyWithOtherColumnsIsRefusedWithTheColumnsNamed() async throws {

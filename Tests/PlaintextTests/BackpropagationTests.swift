@@ -52,3 +52,58 @@ func backpropagationMatchesFiniteDifferences(_ kind: ActivationKind, _ name: Str
     }
     #expect(worst < 1e-6, "worst relative gradient error \(worst)")
 }
+
+@Test(arguments: [(ModelKind.logistic, "breast_cancer"), (.logistic, "iris"), (.mlp, "iris")])
+func summedLossAndGradientIsTheRowCountTimesTheMeanOneWithoutL2(_ kind: ModelKind, _ name: String) throws {
+    let (train, _) = try Fixtures.split(name)
+    let data = train.subset(Array(0..<40))
+    let model = try Trainer.train(data, kind: kind, hidden: [5], activation: .tanh, epochs: 3, seed: 9)
+    var x = data.features
+    model.standardizer.transform(rows: &x, featureCount: data.featureCount)
+    let (loss, gradient) = try Trainer.summedLossAndGradient(of: model, standardizedRows: x, labels: data.labels)
+    let n = Double(data.count)
+    #expect(abs(loss - n * plainLoss(model, x, data.labels, alpha: 0)) < 1e-9 * n)
+    let h = 1e-6
+    var worst = 0.0
+    for k in gradient.indices {
+        let numeric = n * (plainLoss(perturbed(model, k, by: h), x, data.labels, alpha: 0)
+                         - plainLoss(perturbed(model, k, by: -h), x, data.labels, alpha: 0)) / (2 * h)
+        worst = max(worst, abs(numeric - gradient[k]) / max(1, abs(numeric)))
+    }
+    #expect(worst < 1e-6, "worst relative gradient error \(worst)")
+}
+
+@Test func summedLossAndGradientOverMoreThanOneBlockAddsTheBlocks() throws {
+    // 9 copies of 569 rows: 5121 rows, two blocks of at most 4096.
+    let data = try Dataset.load(csv: Fixtures.csv("breast_cancer"))
+    let model = try Trainer.train(data, kind: .logistic, epochs: 5)
+    var x = data.features
+    model.standardizer.transform(rows: &x, featureCount: data.featureCount)
+    let once = try Trainer.summedLossAndGradient(of: model, standardizedRows: x, labels: data.labels)
+    let copies = 9
+    let many = try Trainer.summedLossAndGradient(of: model, standardizedRows: Array([[Double]](repeating: x, count: copies).joined()),
+                                                 labels: Array([[Int]](repeating: data.labels, count: copies).joined()))
+    #expect(abs(many.loss - Double(copies) * once.loss) <= 1e-9 * abs(many.loss))
+    for (a, b) in zip(many.gradient, once.gradient) { #expect(abs(a - Double(copies) * b) <= 1e-9 * max(1, abs(a))) }
+}
+
+@Test func lbfgsInReverseCommunicationMinimisesRosenbrockAndStopsAtItsBudget() {
+    // f(x, y) = (1 − x)² + 100 (y − x²)², minimum 0 at (1, 1).
+    func evaluate(_ p: [Double]) -> (Double, [Double]) {
+        let (x, y) = (p[0], p[1])
+        return ((1 - x) * (1 - x) + 100 * (y - x * x) * (y - x * x), [-2 * (1 - x) - 400 * x * (y - x * x), 200 * (y - x * x)])
+    }
+    var solver = LBFGS(start: [-1.2, 1], gradientTolerance: 1e-9, maxIterations: 1000)
+    var evaluations = 0
+    while let p = solver.point {
+        let (f, g) = evaluate(p)
+        solver.observe(value: f, gradient: g)
+        evaluations += 1
+    }
+    #expect(abs(solver.x[0] - 1) < 1e-6 && abs(solver.x[1] - 1) < 1e-6, "minimum at \(solver.x)")
+    #expect(solver.value < 1e-12 && evaluations < 200, "f \(solver.value) after \(evaluations) evaluations")
+    // An iteration budget: the last accepted iterate, with its value.
+    var short = LBFGS(start: [-1.2, 1], maxIterations: 5)
+    while let p = short.point { let (f, g) = evaluate(p); short.observe(value: f, gradient: g) }
+    #expect(short.iterations == 5 && short.value == evaluate(short.x).0 && short.value < evaluate([-1.2, 1]).0)
+}
