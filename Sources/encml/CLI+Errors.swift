@@ -35,13 +35,6 @@ func oneLineMessage(for error: any Error) -> String {
     return text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
 }
 
-/// Runs a command body. Errors are reported by the one error path, `EncML.main()`; this
-/// wrapper only remains in the commands that another branch reshapes (convert, keygen) and
-/// goes with their next edit.
-func reportingErrors<T>(_ body: () throws -> T) rethrows -> T {
-    try body()
-}
-
 /// Parses a `--hidden 32,16` list of layer widths.
 func parseHidden(_ text: String) throws -> [Int] {
     let parts = text.split(separator: ",", omittingEmptySubsequences: false)

@@ -12,19 +12,6 @@ struct CollabCommand: AsyncParsableCommand {
     )
 }
 
-/// Runs an async command body; any error is printed as one `error: …` line on stderr and the
-/// command exits with status 1.
-func reportingAsyncErrors<T>(_ body: () async throws -> T) async throws -> T {
-    do {
-        return try await body()
-    } catch let exit as ExitCode {
-        throw exit
-    } catch {
-        printToStandardError("error: " + oneLineMessage(for: error))
-        throw ExitCode.failure
-    }
-}
-
 /// Writes one JSON object as one line on stdout (sorted keys).
 func printJSONLine(_ object: [String: Any]) throws {
     let data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])

@@ -38,24 +38,22 @@ struct CollabJoinCommand: AsyncParsableCommand {
     var out: String
 
     func run() async throws {
-        try await reportingAsyncErrors {
-            let result = try await runParty(server: server, data: data, target: target, name: name, identity: identity,
-                                            timeout: timeout, mode: .train)
-            guard let model = result.model else { throw CollaborationError.invalid("the session produced no model") }
-            try model.save(to: out)
-            let local = try Dataset(table: CSVReader.read(path: data), featureNames: model.featureNames,
-                                    targetName: model.targetName, classLabels: model.classLabels)
-            let correct = (0..<local.count).filter { model.predictClass(raw: local.row($0)) == local.labels[$0] }.count
-            try printJSONLine([
-                "party": result.party, "parties": result.description.members.count,
-                "rounds": result.rounds.filter { $0.round >= 1 }.count, "aggregation": result.description.training.aggregation.rawValue,
-                "rows": result.statistics.rows,
-                "shard_accuracy": Double(correct) / Double(max(local.count, 1)), "out": out,
-                "mean_round": meanRound(result.rounds.filter { $0.round >= 1 }),
-                "per_round": result.rounds.map { ["round": $0.round, "bytes_sent": $0.bytesSent,
-                                                  "bytes_received": $0.bytesReceived, "cpu_s": $0.cpuSeconds] },
-            ])
-        }
+        let result = try await runParty(server: server, data: data, target: target, name: name, identity: identity,
+                                        timeout: timeout, mode: .train)
+        guard let model = result.model else { throw CollaborationError.invalid("the session produced no model") }
+        try model.save(to: out)
+        let local = try Dataset(table: CSVReader.read(path: data), featureNames: model.featureNames,
+                                targetName: model.targetName, classLabels: model.classLabels)
+        let correct = (0..<local.count).filter { model.predictClass(raw: local.row($0)) == local.labels[$0] }.count
+        try printJSONLine([
+            "party": result.party, "parties": result.description.members.count,
+            "rounds": result.rounds.filter { $0.round >= 1 }.count, "aggregation": result.description.training.aggregation.rawValue,
+            "rows": result.statistics.rows,
+            "shard_accuracy": Double(correct) / Double(max(local.count, 1)), "out": out,
+            "mean_round": meanRound(result.rounds.filter { $0.round >= 1 }),
+            "per_round": result.rounds.map { ["round": $0.round, "bytes_sent": $0.bytesSent,
+                                              "bytes_received": $0.bytesReceived, "cpu_s": $0.cpuSeconds] },
+        ])
     }
 }
 

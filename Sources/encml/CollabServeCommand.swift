@@ -61,40 +61,38 @@ struct CollabServeCommand: AsyncParsableCommand {
     var testMisbehave: CollaborationCoordinator.Misbehaviour?
 
     func run() async throws {
-        try await reportingAsyncErrors {
-            guard (0...65535).contains(port) else {
-                throw CLIError.invalidValue(option: "--port", value: "\(port)", expected: "a port number in 0...65535")
+        guard (0...65535).contains(port) else {
+            throw CLIError.invalidValue(option: "--port", value: "\(port)", expected: "a port number in 0...65535")
+        }
+        let kind = model
+        let training = TrainingConfiguration(
+            rounds: rounds ?? (aggregation == .gradient ? Self.defaultGradientRounds[kind]! : 30), model: kind,
+            hidden: try parseHidden(hidden),
+            activation: activation,
+            localEpochs: localEpochs ?? (kind == .logistic ? 2 : 20),
+            aggregation: aggregation)
+        let misbehaviour = testMisbehave
+        let coordinator = try CollaborationCoordinator(parties: parties, training: training, timeout: timeout,
+                                                       misbehaviour: misbehaviour)
+        var logger = Logger(label: "encml.collab")
+        logger.logLevel = .warning
+        let host = self.host
+        let outcome = try await CoordinatorServer(coordinator: coordinator, host: host, port: port)
+            .run(logger: logger) { bound in
+                let line = "{\"listening\":\"http://\(host):\(bound)\"}\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
             }
-            let kind = model
-            let training = TrainingConfiguration(
-                rounds: rounds ?? (aggregation == .gradient ? Self.defaultGradientRounds[kind]! : 30), model: kind,
-                hidden: try parseHidden(hidden),
-                activation: activation,
-                localEpochs: localEpochs ?? (kind == .logistic ? 2 : 20),
-                aggregation: aggregation)
-            let misbehaviour = testMisbehave
-            let coordinator = try CollaborationCoordinator(parties: parties, training: training, timeout: timeout,
-                                                           misbehaviour: misbehaviour)
-            var logger = Logger(label: "encml.collab")
-            logger.logLevel = .warning
-            let host = self.host
-            let outcome = try await CoordinatorServer(coordinator: coordinator, host: host, port: port)
-                .run(logger: logger) { bound in
-                    let line = "{\"listening\":\"http://\(host):\(bound)\"}\n"
-                    FileHandle.standardOutput.write(Data(line.utf8))
-                }
-            switch outcome {
-            case let .model(model, _):
-                if let out { try model.save(to: out) }
-            case let .statistics(stats):
-                if let out {
-                    let data = try JSONSerialization.data(withJSONObject: stats.jsonObject, options: [.sortedKeys, .prettyPrinted])
-                    try data.write(to: URL(fileURLWithPath: out))
-                }
+        switch outcome {
+        case let .model(model, _):
+            if let out { try model.save(to: out) }
+        case let .statistics(stats):
+            if let out {
+                let data = try JSONSerialization.data(withJSONObject: stats.jsonObject, options: [.sortedKeys, .prettyPrinted])
+                try data.write(to: URL(fileURLWithPath: out))
             }
-            if standardErrorIsTTY {
-                for line in await coordinator.log { printToStandardError(line) }
-            }
+        }
+        if standardErrorIsTTY {
+            for line in await coordinator.log { printToStandardError(line) }
         }
     }
 }

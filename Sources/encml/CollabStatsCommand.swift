@@ -28,19 +28,17 @@ struct CollabStatsCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        try await reportingAsyncErrors {
-            let result = try await runParty(server: server, data: data, target: target, name: nil, identity: nil,
-                                            timeout: timeout, mode: .stats)
-            let stats = result.statistics
-            if json {
-                try printJSONLine(stats.jsonObject)
-            } else {
-                print("rows: \(stats.rows)")
-                for (j, name) in stats.features.enumerated() {
-                    print("\(name): mean \(stats.mean[j]), std \(stats.std[j])")
-                }
-                for (k, label) in stats.labels.enumerated() { print("class \(label): \(stats.classCounts[k])") }
+        let result = try await runParty(server: server, data: data, target: target, name: nil, identity: nil,
+                                        timeout: timeout, mode: .stats)
+        let stats = result.statistics
+        if json {
+            try printJSONLine(stats.jsonObject)
+        } else {
+            print("rows: \(stats.rows)")
+            for (j, name) in stats.features.enumerated() {
+                print("\(name): mean \(stats.mean[j]), std \(stats.std[j])")
             }
+            for (k, label) in stats.labels.enumerated() { print("class \(label): \(stats.classCounts[k])") }
         }
     }
 }

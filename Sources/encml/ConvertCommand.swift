@@ -97,15 +97,13 @@ struct ConvertCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let outcome = try convert()
-            if json {
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(outcome.conversion.report), as: UTF8.self))
-            } else {
-                print(ConversionText(outcome: outcome, modelPath: model, outPath: out).render())
-            }
+        let outcome = try convert()
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(outcome.conversion.report), as: UTF8.self))
+        } else {
+            print(ConversionText(outcome: outcome, modelPath: model, outPath: out).render())
         }
     }
 
