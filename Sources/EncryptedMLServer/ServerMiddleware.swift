@@ -17,18 +17,20 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Counts and times every request into `ServiceMetrics` and writes one structured log line
-/// per request: method, route template, status, body sizes, latency. Never logs bodies,
+/// per request: its id (`hb.request.id`, also on every other line logged for it), method,
+/// route template, status, body sizes, latency. Never logs bodies,
 /// headers or query strings, so no key, token or ciphertext content reaches the log.
 /// Sits outside `ErrorMappingMiddleware`, so what it sees thrown is always an `APIError`.
 struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
-    let logger: Logger
 
     /// The route template of a path, so client ids do not multiply metric series.
     static func route(of path: String) -> String {
         switch path {
-        case "/health", "/metrics", "/v1/model", "/v1/keys": return path
-        default: return path.hasPrefix("/v1/infer/") ? "/v1/infer/{id}" : "other"
+        case "/health", "/metrics", "/openapi.yaml", "/v1/model", "/v1/keys": return path
+        default:
+            if path.hasPrefix("/v1/infer/") { return "/v1/infer/{id}" }
+            return path.hasPrefix("/v1/keys/") ? "/v1/keys/{id}" : "other"
         }
     }
 
@@ -40,8 +42,8 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         defer {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             metrics.recordRequest(method: request.method.rawValue, route: route, status: status, seconds: seconds)
-            if route != "/metrics" && route != "/health" {
-                logger.info("request", metadata: [
+            if route != "/metrics" && route != "/health" && route != "/openapi.yaml" {
+                context.logger.info("request", metadata: [  // context.logger carries hb.request.id
                     "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(status)",
                     "request_bytes": "\(request.headers[.contentLength] ?? "-")",
                     "response_bytes": "\(responseBytes)",
