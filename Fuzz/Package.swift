@@ -9,7 +9,7 @@ let fuzzers = ["secret-key", "public-key", "evaluation-keys", "ciphertexts", "tr
 
 let package = Package(
     name: "EncryptedMLFuzz",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     dependencies: [.package(name: "EncryptedML", path: "..")],
     targets: [
         .target(

@@ -136,8 +136,9 @@ func buildRouter(service: EncryptedInferenceService, authentication: ClientAuthe
 }
 
 /// The Hummingbird application of an EncryptedML server: `buildRouter` on
-/// `configuration.host:port`, HTTP/1.1 with silent connections closed after twice
-/// `service.limits.readTimeoutSeconds` (a stalled body is answered 408 after once). Run it with `runService()` (stops on SIGINT/SIGTERM
+/// `configuration.host:port`, HTTP/1.1: a stalled body is answered 408 after
+/// `service.limits.readTimeoutSeconds`, and silent connections are closed
+/// `idleTimeoutSeconds(readTimeout:)` after their last byte. Run it with `runService()` (stops on SIGINT/SIGTERM
 /// after finishing in-flight requests). Cost: O(1).
 /// - Parameters:
 ///   - service: the inference service.
@@ -157,7 +158,7 @@ func buildApplication(service: EncryptedInferenceService, configuration: ServerC
     let host = configuration.host
     return Application(
         router: buildRouter(service: service, authentication: configuration.authentication, drain: drain),
-        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(2 * service.limits.readTimeoutSeconds)))),
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(idleTimeoutSeconds(readTimeout: service.limits.readTimeoutSeconds))))),
         configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "encml"),
         onServerRunning: { channel in
             let bound = channel.localAddress?.port ?? 0
@@ -218,6 +219,13 @@ struct ServiceCloser: Service {
     }
 }
 
+/// Seconds of silence before a connection is closed: the read timeout plus at least 10 s,
+/// so that the 408 of a stalled body is written before the connection goes, even when the
+/// timer runs late on a machine busy with inference. O(1).
+func idleTimeoutSeconds(readTimeout: Int) -> Int {
+    readTimeout + max(readTimeout, 10)
+}
+
 /// `POST /v1/keys` answer.
 struct KeyRegistration: Encodable { var id: String }
 
@@ -252,29 +260,76 @@ func requireBinary(_ request: Request, what: String) throws {
 
 /// The request body as `Data`, at most `limit` bytes (413 beyond), read within `timeout`
 /// (408 when the client sends too slowly: a stalled upload holds no buffer for long).
+///
+/// The body is read by its own task and raced against a timer through a once-only
+/// continuation: reading a body does not react to cancellation, so the handler must not
+/// wait for the reader to notice. On timeout the answer is 408 at once; the abandoned reader
+/// ends when the connection closes (Hummingbird closes a connection whose body was not
+/// consumed). Cost: O(body size), two short-lived tasks.
 func collectBody(_ request: Request, limit: Int, timeout: Duration, what: String) async throws -> Data {
     let body = request.body
-    let buffer: ByteBuffer = try await withThrowingTaskGroup(of: ByteBuffer?.self) { group in
-        group.addTask {
+    let race = BodyRace()
+    return try await withCheckedThrowingContinuation { continuation in
+        race.install(continuation)
+        let reader = Task {
             do {
-                return try await body.collect(upTo: limit)
+                let buffer = try await body.collect(upTo: limit)
+                race.finish(.success(buffer.withUnsafeReadableBytes { Data($0) }))
             } catch let error as any HTTPResponseError where error.status == .contentTooLarge {
-                throw APIError(status: 413, code: "body_too_large",
-                               error: "\(what) exceeds the server's limit of \(limit) bytes; send fewer rows per request")
+                race.finish(.failure(APIError(status: 413, code: "body_too_large",
+                                              error: "\(what) exceeds the server's limit of \(limit) bytes; send fewer rows per request")))
+            } catch {
+                race.finish(.failure(error))
             }
         }
-        group.addTask {
+        let timer = Task {
             try await Task.sleep(for: timeout)
-            return nil
+            if race.finish(.failure(APIError(status: 408, code: "body_timeout",
+                                             error: "\(what) did not arrive within \(timeout.components.seconds) s; send the body at once"))) {
+                reader.cancel()
+            }
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let buffer = first else {
-            throw APIError(status: 408, code: "body_timeout",
-                           error: "\(what) did not arrive within \(timeout.components.seconds) s; send the body at once")
-        }
-        return buffer
+        race.onFinish { timer.cancel() }
     }
-    return buffer.withUnsafeReadableBytes { Data($0) }
+}
+
+/// A continuation resumed exactly once, by whichever of the body reader and the timer
+/// finishes first.
+final class BodyRace: @unchecked Sendable {
+    // @unchecked: every field is only touched under `lock`.
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<Data, any Error>?
+    private var finished = false
+    private var cleanup: (@Sendable () -> Void)?
+
+    /// Installs the continuation to resume.
+    func install(_ continuation: CheckedContinuation<Data, any Error>) {
+        lock.withLock { self.continuation = continuation }
+    }
+
+    /// Runs `action` once the race is decided (at once if it already is).
+    func onFinish(_ action: @escaping @Sendable () -> Void) {
+        let runNow = lock.withLock { () -> Bool in
+            if finished { return true }
+            cleanup = action
+            return false
+        }
+        if runNow { action() }
+    }
+
+    /// Resumes the continuation with `result` if nobody did yet; returns whether this call won.
+    @discardableResult
+    func finish(_ result: Result<Data, any Error>) -> Bool {
+        let (won, continuation, cleanup) = lock.withLock { () -> (Bool, CheckedContinuation<Data, any Error>?, (@Sendable () -> Void)?) in
+            guard !finished else { return (false, nil, nil) }
+            finished = true
+            defer { self.continuation = nil; self.cleanup = nil }
+            return (true, self.continuation, self.cleanup)
+        }
+        continuation?.resume(with: result)
+        cleanup?()
+        return won
+    }
 }
 
 /// Admits at most `limit` request bodies being read at once; beyond, 503 with Retry-After.

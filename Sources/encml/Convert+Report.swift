@@ -53,7 +53,8 @@ struct ConversionText {
             }
         }.joined(separator: " + ")
         lines.append("depth: \(plan.depth) (\(stepText))")
-        let primes = "\(p.ciphertextModulusBits[0]) + \(p.levels)×\(p.scaleBits) + special \(p.specialModulusBits.map(String.init).joined(separator: "+"))"
+        let output = p.ciphertextModulusBits.prefix(p.outputLevel + 1).map(String.init).joined(separator: " + ")
+        let primes = "\(output) + \(p.levels - p.outputLevel)×\(p.scaleBits) + special \(p.specialModulusBits.map(String.init).joined(separator: "+"))"
         lines.append("parameters: N = \(p.polyDegree), log QP = \(p.logQP) ≤ \(p.maxLogQP) (\(p.securityBits)-bit security), primes \(primes) bits, scale 2^\(p.scaleBits), target precision \(p.precisionBits) bits")
         let rotations = plan.single.rotations.map(String.init).joined(separator: ",")
         lines.append("single query: block \(plan.single.blockSize) replicated ×\(plan.single.replicas) in \(plan.single.slotCount) slots, BSGS \(plan.single.babySteps)×\(plan.single.giantSteps), \(plan.rotationCount) rotations {\(rotations)}")

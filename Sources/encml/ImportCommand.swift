@@ -33,34 +33,32 @@ struct ImportCommand: ParsableCommand {
     var out: String
 
     func run() throws {
-        try reportingErrors {
-            let table = try CSVReader.read(path: data)
-            let targetName = target ?? table.header[table.header.count - 1]
-            guard let targetIndex = table.columnIndex(targetName) else {
-                throw DataError.unknownTarget(file: data, target: targetName, columns: table.header)
-            }
-            let featureNames = table.header.enumerated().filter { $0.offset != targetIndex }.map(\.element)
-            let description = ONNXImporter.DataDescription(featureNames: featureNames, targetName: targetName,
-                                                           targetValues: Set(table.rows.map { $0[targetIndex] }))
-            let labelList = try labels.map { text -> [String] in
-                let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-                guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty }) else {
-                    throw CLIError.invalidValue(option: "--labels", value: text, expected: "at least two comma-separated class labels")
-                }
-                return parts
-            }
-            let model = try ONNXImporter.importModel(path: onnx, data: description, labels: labelList)
-            let dataset = try Dataset(table: table, featureNames: model.featureNames, targetName: model.targetName,
-                                      classLabels: model.classLabels)
-            var correct = 0
-            for i in 0..<dataset.count where model.predictClass(raw: dataset.row(i)) == dataset.labels[i] { correct += 1 }
-            do { try model.save(to: out) } catch {
-                throw CLIError.cannotWrite(path: out, reason: error.localizedDescription)
-            }
-            let shape = ([model.featureCount] + model.layers.map(\.outputCount)).map(String.init).joined(separator: "-")
-            let activations = model.activations.map(\.kind.rawValue).joined(separator: ",")
-            print("imported \(model.kind.rawValue) \(shape)\(activations.isEmpty ? "" : " (\(activations))"), \(model.link.rawValue) over \(model.classLabels.joined(separator: ",")) from \(onnx) → \(out); accuracy on \(data): "
-                  + String(format: "%.4f", Double(correct) / Double(max(dataset.count, 1))) + " (\(correct)/\(dataset.count))")
+        let table = try CSVReader.read(path: data)
+        let targetName = target ?? table.header[table.header.count - 1]
+        guard let targetIndex = table.columnIndex(targetName) else {
+            throw DataError.unknownTarget(file: data, target: targetName, columns: table.header)
         }
+        let featureNames = table.header.enumerated().filter { $0.offset != targetIndex }.map(\.element)
+        let description = ONNXImporter.DataDescription(featureNames: featureNames, targetName: targetName,
+                                                       targetValues: Set(table.rows.map { $0[targetIndex] }))
+        let labelList = try labels.map { text -> [String] in
+            let parts = text.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count >= 2, parts.allSatisfy({ !$0.isEmpty }) else {
+                throw CLIError.invalidValue(option: "--labels", value: text, expected: "at least two comma-separated class labels")
+            }
+            return parts
+        }
+        let model = try ONNXImporter.importModel(path: onnx, data: description, labels: labelList)
+        let dataset = try Dataset(table: table, featureNames: model.featureNames, targetName: model.targetName,
+                                  classLabels: model.classLabels)
+        var correct = 0
+        for i in 0..<dataset.count where model.predictClass(raw: dataset.row(i)) == dataset.labels[i] { correct += 1 }
+        do { try model.save(to: out) } catch {
+            throw CLIError.cannotWrite(path: out, reason: error.localizedDescription)
+        }
+        let shape = ([model.featureCount] + model.layers.map(\.outputCount)).map(String.init).joined(separator: "-")
+        let activations = model.activations.map(\.kind.rawValue).joined(separator: ",")
+        print("imported \(model.kind.rawValue) \(shape)\(activations.isEmpty ? "" : " (\(activations))"), \(model.link.rawValue) over \(model.classLabels.joined(separator: ",")) from \(onnx) → \(out); accuracy on \(data): "
+              + String(format: "%.4f", Double(correct) / Double(max(dataset.count, 1))) + " (\(correct)/\(dataset.count))")
     }
 }

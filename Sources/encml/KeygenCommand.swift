@@ -40,28 +40,26 @@ struct KeygenCommand: ParsableCommand {
     }
 
     func run() throws {
-        try reportingErrors {
-            let session = try ModelSession(path: model)
-            let client = try InferenceClient(model: session.model, context: session.context)
-            let (keys, ms) = try timed { () throws -> (CKKSSecretKey, CKKSEvaluationKeys) in
-                let sk = client.generateSecretKey()
-                return (sk, try client.generateEvaluationKeys(secretKey: sk))
-            }
-            let keySet = EncMLFormat.newKeySet()  // binds the pair and every ciphertext made with it
-            let skData = try keys.0.serialized(context: session.context, modelTag: session.tag, keySet: keySet)
-            let evkData = try keys.1.serialized(context: session.context, modelTag: session.tag, keySet: keySet)
-            try writeKeyPair(secretKey: skData, to: secretKey, evaluationKeys: evkData, to: evalKeys)
-            if json {
-                let summary = Summary(rotations: keys.1.rotationSteps, secretKeyBytes: skData.count,
-                                      evaluationKeyBytes: evkData.count)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
-                print(String(decoding: try encoder.encode(summary), as: UTF8.self))
-                return
-            }
-            print("keys for \(session.context.parameters) with \(keys.1.rotationSteps.count) rotation keys in "
-                  + String(format: "%.0f ms", ms) + "; wrote \(secretKey) (\(formatBytes(skData.count)), keep it private) and "
-                  + "\(evalKeys) (\(formatBytes(evkData.count)), for the server)")
+        let session = try ModelSession(path: model)
+        let client = try InferenceClient(model: session.model, context: session.context)
+        let (keys, ms) = try timed { () throws -> (CKKSSecretKey, CKKSEvaluationKeys) in
+            let sk = client.generateSecretKey()
+            return (sk, try client.generateEvaluationKeys(secretKey: sk))
         }
+        let keySet = EncMLFormat.newKeySet()  // binds the pair and every ciphertext made with it
+        let skData = try keys.0.serialized(context: session.context, modelTag: session.tag, keySet: keySet)
+        let evkData = try keys.1.serialized(context: session.context, modelTag: session.tag, keySet: keySet)
+        try writeKeyPair(secretKey: skData, to: secretKey, evaluationKeys: evkData, to: evalKeys)
+        if json {
+            let summary = Summary(rotations: keys.1.rotationSteps, secretKeyBytes: skData.count,
+                                  evaluationKeyBytes: evkData.count)
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            print(String(decoding: try encoder.encode(summary), as: UTF8.self))
+            return
+        }
+        print("keys for \(session.context.parameters) with \(keys.1.rotationSteps.count) rotation keys in "
+              + String(format: "%.0f ms", ms) + "; wrote \(secretKey) (\(formatBytes(skData.count)), keep it private) and "
+              + "\(evalKeys) (\(formatBytes(evkData.count)), for the server)")
     }
 }

@@ -64,7 +64,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-uploads"), help: "Request bodies read at the same time; beyond, 503 with Retry-After.")
     var maxUploads: Int = 4
 
-    @Option(name: .customLong("read-timeout"), help: "Seconds a request body may take to arrive (408 beyond) and an idle connection stays open.")
+    @Option(name: .customLong("read-timeout"), help: "Seconds a request body may take to arrive (408 beyond); a silent connection is closed after this plus max(this, 10) seconds.")
     var readTimeout: Int = 30
 
     @Option(name: .customLong("shutdown-timeout"), help: "Seconds requests in flight (inferences included) may take to finish after SIGTERM/SIGINT; new connections are refused at once and the key store is closed last.")

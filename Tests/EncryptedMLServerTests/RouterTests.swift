@@ -3,9 +3,6 @@ import EncryptedMLClient
 import EncryptedMLServer
 import EncryptedMLService
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 import Hummingbird
 import HummingbirdTesting
 import Logging
@@ -198,56 +195,5 @@ private struct IDBody: Decodable { var id: String }
         let rows = Array(f.rows.prefix(chunks[0].count))
         #expect(try f.query(rows).count <= 1 << 20)
     }
-
-    /// A live server: an upload that stalls after its headers does not hold its connection
-    /// and buffer for as long as the client likes: it is closed (or answered 408) within twice
-    /// the read timeout.
-    @Test func aStalledUploadIsDroppedAfterTheReadTimeout() async throws {
-        let service = try f.service(ServiceLimits(readTimeoutSeconds: 1))
-        let id = try service.registerEvaluationKeys(f.keys.evaluationKeyBytes)
-        try await app(service, tokens: nil).test(.live) { client in
-            let port = try #require(client.port)
-            let fd = try #require(connectLoopback(port: port), "cannot connect to the live server on port \(port)")
-            defer { close(fd) }
-            var timeout = timeval(tv_sec: 10, tv_usec: 0)
-            setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-            let head = "POST /v1/infer/\(id) HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/octet-stream\r\nContent-Length: 1000000\r\n\r\n"
-            let partial = Array(head.utf8) + [UInt8](repeating: 7, count: 1000)
-            #expect(partial.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) } == partial.count)
-            let start = Date()
-            var buffer = [UInt8](repeating: 0, count: 4096)
-            let received = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            let elapsed = Date().timeIntervalSince(start)
-            let reply = String(decoding: buffer.prefix(max(0, received)), as: UTF8.self)
-            #expect(received == 0 || reply.hasPrefix("HTTP/1.1 408"), "closed or 408: \(received) bytes \(reply.prefix(100))")
-            #expect(elapsed >= 0.9 && elapsed < 8, "dropped after \(elapsed) s")
-
-        }
-    }
 }
 
-/// A TCP socket connected to `port` on 127.0.0.1, else on ::1 (the live test server binds
-/// "localhost"); nil when neither answers.
-func connectLoopback(port: Int) -> Int32? {
-    var v4 = sockaddr_in()
-    v4.sin_family = sa_family_t(AF_INET)
-    v4.sin_port = in_port_t(UInt16(port).bigEndian)
-    v4.sin_addr.s_addr = inet_addr("127.0.0.1")
-    let fd4 = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    let ok4 = withUnsafePointer(to: &v4) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd4, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-    }
-    if ok4 == 0 { return fd4 }
-    close(fd4)
-    var v6 = sockaddr_in6()
-    v6.sin6_family = sa_family_t(AF_INET6)
-    v6.sin6_port = in_port_t(UInt16(port).bigEndian)
-    v6.sin6_addr = in6addr_loopback
-    let fd6 = socket(AF_INET6, Int32(SOCK_STREAM.rawValue), 0)
-    let ok6 = withUnsafePointer(to: &v6) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd6, $0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-    }
-    if ok6 == 0 { return fd6 }
-    close(fd6)
-    return nil
-}

@@ -2,8 +2,17 @@ import Foundation
 import Models
 import Testing
 
+/// log QP the rule gives for `depth` rescales at `scale` bits with outputs of `magnitude`:
+/// the output level holds scale + integer bits + sign in one 60-bit prime, or in 60 bits and a
+/// second output prime of at least 30 bits.
+private func ruleLogQP(depth: Int, scale: Int, magnitude: Double) -> Int {
+    let outputBits = scale + Int(ceil(log2(max(magnitude, 1)))) + 1
+    let output = outputBits <= 60 ? 60 : 60 + max(30, outputBits - 60)
+    return output + depth * scale + 60
+}
+
 @Test func chosenParametersAreWithinThe128BitTableAndHaveEnoughLevels() throws {
-    var checked = 0
+    var checked = 0, withOutputPrime = 0
     for depth in 0...40 {
         for precision in [10, 16, 20, 24, 30, 36] {
             for magnitude in [1.0, 100, 1e4] {
@@ -14,27 +23,42 @@ import Testing
                     guard case .impossiblePrecision = error else { throw error }
                     // Impossible only when even N = 65536 cannot hold it.
                     let scale = precision + ParameterChoice.noiseBits(polyDegree: 65536)
-                    #expect(scale > 60 || 120 + depth * scale > 1772 || 60 - scale < Int(ceil(log2(max(magnitude, 1)))) + 1)
+                    #expect(scale > 60 || ruleLogQP(depth: depth, scale: scale, magnitude: magnitude) > 1772)
                     continue
                 }
                 let bound = try #require(SecurityTable.maxLogQP(polyDegree: p.polyDegree))
                 #expect(p.logQP <= bound)
                 #expect(p.logQP == p.ciphertextModulusBits.reduce(0, +) + p.specialModulusBits.reduce(0, +))
-                #expect(p.levels == depth, "one scale prime per rescale")
+                #expect(p.levels == depth + p.outputLevel, "one scale prime per rescale, plus the output prime if any")
                 #expect(p.scaleBits >= precision + ParameterChoice.noiseBits(polyDegree: p.polyDegree))
-                #expect(Double(p.ciphertextModulusBits[0] - p.scaleBits) > log2(max(magnitude, 1)))
+                let outputBits = p.ciphertextModulusBits.prefix(p.outputLevel + 1).reduce(0, +)
+                #expect(Double(outputBits - p.scaleBits) > log2(max(magnitude, 1)), "the output level holds the outputs")
+                #expect(p.logQP == ruleLogQP(depth: depth, scale: p.scaleBits, magnitude: magnitude))
                 #expect(p.securityBits == 128)
                 // Smallest: the next smaller ring degree would not fit.
                 if let smaller = SecurityTable.maxLogQP128.last(where: { $0.polyDegree < p.polyDegree && $0.polyDegree >= 4096 }) {
                     let s = precision + ParameterChoice.noiseBits(polyDegree: smaller.polyDegree)
-                    #expect(120 + depth * s > smaller.maxLogQP || s > 60 || 60 - s < Int(ceil(log2(max(magnitude, 1)))) + 1)
+                    #expect(s > 60 || ruleLogQP(depth: depth, scale: s, magnitude: magnitude) > smaller.maxLogQP)
                 }
                 try p.validate()
                 checked += 1
+                withOutputPrime += p.outputLevel
             }
         }
     }
     #expect(checked > 300)
+    #expect(withOutputPrime > 10, "wide scales with large outputs get a second output prime")
+}
+
+/// The breast_cancer case of `convert --shared-results`: 36 bits of precision and logits up
+/// to about 62 need 59 + 7 bits at the output level, more than one 60-bit prime.
+@Test func outputsThatDoNotFitOnePrimeGetASecondOutputPrime() throws {
+    let p = try ParameterChoice.choose(depth: 1, precisionBits: 36, outputMagnitude: 61.9, minimumSlots: 32)
+    #expect(p.polyDegree == 8192 && p.scaleBits == 59)
+    #expect(p.ciphertextModulusBits == [60, 30, 59] && p.outputLevel == 1 && p.levels == 2)
+    try p.validate()
+    let narrow = try ParameterChoice.choose(depth: 1, precisionBits: 20, outputMagnitude: 61.9, minimumSlots: 32)
+    #expect(narrow.ciphertextModulusBits == [60, 43] && narrow.outputLevel == 0)
 }
 
 @Test func classicSetIsChosenForShallowPlans() throws {

@@ -155,12 +155,15 @@ private struct Report: Decodable { var predictions: [String]; var probabilities:
         #expect(try http("GET", server.base + "/v1/model").status == 200)
     }
 
+    /// At the default 20-bit precision (36 bits with the flooding reserve) the breast_cancer
+    /// LR's logits (up to about 60) no longer fit above the scale in one 60-bit prime: the
+    /// output level gets a second prime, and flooded results still agree with the model.
     @Test func floodedDecryptionOfASharedResultsModelAgreesWithThePlaintextModel() throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let f = { dir.appendingPathComponent($0).path }
         let csv = chain.path("test.csv")
-        for step in [["convert", "--model", chain.path("a.json"), "--calibration", chain.path("train.csv"), "--out", f("s.he.json"), "--shared-results", "--precision", "14"],
+        for step in [["convert", "--model", chain.path("a.json"), "--calibration", chain.path("train.csv"), "--out", f("s.he.json"), "--shared-results"],
                      ["keygen", "--model", f("s.he.json"), "--secret-key", f("s.sk"), "--eval-keys", f("s.evk")],
                      ["encrypt", "--model", f("s.he.json"), "--secret-key", f("s.sk"), "--data", csv, "--out", f("q.ct"), "--mode", "batch"],
                      ["infer", "--model", f("s.he.json"), "--eval-keys", f("s.evk"), "--in", f("q.ct"), "--out", f("r.ct")]] {
@@ -168,7 +171,9 @@ private struct Report: Decodable { var predictions: [String]; var probabilities:
             #expect(r.status == 0, "\(step[0]): \(r.stderr)")
         }
         let model = try EncryptedModel.load(from: f("s.he.json"))
-        #expect(model.plan.parameters.precisionBits == 30, "14 bits asked + 16 reserved for flooding")
+        #expect(model.plan.parameters.precisionBits == 36, "20 bits by default + 16 reserved for flooding")
+        #expect(model.plan.resultLevel == 1 && model.plan.parameters.ciphertextModulusBits.prefix(2).reduce(0, +) > 60,
+                "a second output prime: \(model.plan.parameters.ciphertextModulusBits)")
         let flat = try CSVReader.read(path: csv).numericMatrix(columns: model.featureNames)
         let rows = stride(from: 0, to: flat.count, by: model.featureCount).map { Array(flat[$0..<($0 + model.featureCount)]) }
         var releases: [Report] = []

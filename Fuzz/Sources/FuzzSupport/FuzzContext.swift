@@ -51,3 +51,24 @@ public func fuzzData(_ bytes: UnsafePointer<UInt8>?, _ count: Int) -> Data {
     guard let bytes, count > 0 else { return Data() }
     return Data(bytes: bytes, count: count)
 }
+
+/// libFuzzer's driver (`-sanitize=fuzzer` links it): runs `callback` on generated inputs.
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<Int32>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32
+
+/// The entry point of a fuzz target. SwiftPM links every executable target on Linux with
+/// `main` aliased to `<module>_main`, so each target exports that symbol and hands its
+/// arguments and its `LLVMFuzzerTestOneInput` to libFuzzer's driver (instead of libFuzzer's
+/// own `main`). Returns the driver's exit status.
+public func runFuzzer(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                      _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> Int32) -> Int32 {
+    var count = argc
+    var arguments = argv
+    return withUnsafeMutablePointer(to: &count) { countPointer in
+        withUnsafeMutablePointer(to: &arguments) { argumentsPointer in
+            LLVMFuzzerRunDriver(countPointer, argumentsPointer, callback)
+        }
+    }
+}

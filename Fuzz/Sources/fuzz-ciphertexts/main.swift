@@ -20,3 +20,9 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<Int32>?, _ argv: UnsafeM
     FuzzContext.writeSeeds(kind: "ciphertexts")
     return 0
 }
+
+/// The process entry (SwiftPM aliases `main` to it): libFuzzer's driver over `fuzzOne`.
+@_cdecl("fuzz_ciphertexts_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    runFuzzer(argc, argv, fuzzOne)
+}

@@ -19,3 +19,9 @@ public func fuzzInitialize(_ argc: UnsafeMutablePointer<Int32>?, _ argv: UnsafeM
     FuzzContext.writeSeeds(kind: "evaluation-keys")
     return 0
 }
+
+/// The process entry (SwiftPM aliases `main` to it): libFuzzer's driver over `fuzzOne`.
+@_cdecl("fuzz_evaluation_keys_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    runFuzzer(argc, argv, fuzzOne)
+}

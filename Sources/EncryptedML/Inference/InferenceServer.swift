@@ -103,9 +103,9 @@ public final class InferenceServer: Sendable {
                 throw EncryptedMLError.mismatchedContext(
                     "query ciphertext \(index) was encrypted under other parameters than this model's; encrypt with this model")
             }
-            guard ct.level == model.plan.depth, CKKSContext.scalesMatch(ct.scale, context.defaultScale) else {
+            guard ct.level == model.plan.inputLevel, CKKSContext.scalesMatch(ct.scale, context.defaultScale) else {
                 throw EncryptedMLError.invalidOperand(
-                    "query ciphertext \(index) is at level \(ct.level), scale 2^\(String(format: "%.2f", log2(ct.scale))); this model needs fresh ciphertexts at level \(model.plan.depth), scale 2^\(context.parameters.scaleBits)")
+                    "query ciphertext \(index) is at level \(ct.level), scale 2^\(String(format: "%.2f", log2(ct.scale))); this model needs fresh ciphertexts at level \(model.plan.inputLevel), scale 2^\(context.parameters.scaleBits)")
             }
         }
     }

@@ -45,7 +45,7 @@ public struct PlainInference: Sendable {
         }
         let slots = InferenceClient.singleQuerySlots(row, blockSize: model.plan.single.blockSize,
                                                      slotCount: evaluator.slotCount)
-        let input = try evaluator.encode(slots, level: model.plan.depth, scale: evaluator.defaultScale)
+        let input = try evaluator.encode(slots, level: model.plan.inputLevel, scale: evaluator.defaultScale)
         let output = try InferenceServer.runSingle(input, model: model, layers: layers, evaluator: evaluator)
         return Array(output.values.prefix(model.outputCount))
     }

@@ -4,8 +4,9 @@
 /// Levels are counted as in SEAL/Lattigo: a ciphertext at level ℓ has ℓ + 1 primes;
 /// fresh inputs start at level `depth` and each rescale drops one. A linear layer costs
 /// one level (plaintext multiply, then rescale) in both packings; a polynomial of degree
-/// `d` costs `⌈log2(d + 1)⌉`. The result arrives at level 0, where the 60-bit first prime
-/// holds it. The scale is kept at `2^scaleBits` after every step (scale primes are chosen
+/// `d` costs `⌈log2(d + 1)⌉`. Fresh inputs start at `inputLevel` (= depth, plus one when the
+/// parameters add a second output prime) and the result arrives at `resultLevel` (0, or 1
+/// with the second output prime), where the output primes hold it. The scale is kept at `2^scaleBits` after every step (scale primes are chosen
 /// close to Δ and the polynomial evaluator matches scales), so each step records the
 /// nominal scale; diagonals and coefficients are encoded at the step's input level.
 public struct InferencePlan: Codable, Sendable, Equatable {
@@ -53,6 +54,12 @@ public struct InferencePlan: Codable, Sendable, Equatable {
     /// Packing modes the plan supports (both).
     public static let packingModes = PackingMode.allCases
 
+    /// The level of fresh query ciphertexts: the top of the chain. O(1).
+    public var inputLevel: Int { parameters.levels }
+
+    /// The level results arrive at (`ParameterChoice.outputLevel`). O(1).
+    public var resultLevel: Int { parameters.outputLevel }
+
     /// The number of Galois keys single-query inference needs.
     public var rotationCount: Int { single.rotations.count }
 
@@ -90,7 +97,7 @@ public struct InferencePlan: Codable, Sendable, Equatable {
         let block = SingleQueryPacking.blockSize(forWidths: layers.flatMap { [$0.outputCount, $0.inputCount] })
         let parameters = try ParameterChoice.choose(depth: depth, precisionBits: precisionBits,
                                                     outputMagnitude: outputMagnitude, minimumSlots: block)
-        var level = depth
+        var level = parameters.levels
         let steps = sequence.map { op, layer, degree, stepDepth in
             defer { level -= stepDepth }
             return Step(operation: op, layer: layer, degree: degree, depth: stepDepth, inputLevel: level,
@@ -110,17 +117,19 @@ public struct InferencePlan: Codable, Sendable, Equatable {
     /// the block. Throws `ModelError.invalid`.
     public func validate() throws {
         try parameters.validate()
-        guard parameters.levels == depth, steps.reduce(0, { $0 + $1.depth }) == depth else {
+        guard parameters.levels == depth + resultLevel, steps.reduce(0, { $0 + $1.depth }) == depth else {
             throw ModelError.invalid(reason: "plan depth \(depth) does not match its \(parameters.levels) levels or its steps")
         }
-        var level = depth
+        var level = inputLevel
         for step in steps {
             guard step.inputLevel == level, step.outputLevel == level - step.depth, step.outputLevel >= 0 else {
                 throw ModelError.invalid(reason: "plan step \(step.operation.rawValue) \(step.layer) has inconsistent levels")
             }
             level = step.outputLevel
         }
-        guard level == 0 else { throw ModelError.invalid(reason: "plan ends at level \(level), expected 0") }
+        guard level == resultLevel else {
+            throw ModelError.invalid(reason: "plan ends at level \(level), expected \(resultLevel)")
+        }
         let b = single.blockSize
         guard b >= 2, b & (b - 1) == 0, single.slotCount == parameters.polyDegree / 2, single.slotCount % b == 0,
               single.rotations.allSatisfy({ $0 > 0 && $0 < b }), single.babySteps * single.giantSteps == b else {

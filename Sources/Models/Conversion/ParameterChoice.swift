@@ -6,7 +6,11 @@ import Foundation
 /// Rule: the modulus chain is one 60-bit first prime (it holds the decrypted output,
 /// `60 − scaleBits` bits of integer headroom), `depth` scale primes of `scaleBits`
 /// bits (one consumed per rescale) and one 60-bit special prime for key switching,
-/// so `log QP = 60 + depth·scaleBits + 60`. The scale is the required precision
+/// so `log QP = 60 + depth·scaleBits + 60`. When the outputs need more bits above the
+/// scale than the first prime leaves (a wide scale for `convert --shared-results`, large
+/// logits), the output level holds two primes — 60 bits and an output prime of the missing
+/// bits (at least 30) — that no rescale consumes: the result then arrives at level 1
+/// (`outputLevel`), as SEAL users size a larger first modulus. The scale is the required precision
 /// plus the noise CKKS adds: `scaleBits = precisionBits + ⌈log2(N)/2⌉ + 16`
 /// (encoding and encryption noise grows like √N; 16 bits cover rescaling, key
 /// switching and the noise gain of a folded standardizer). Checked on the CKKS core:
@@ -41,6 +45,8 @@ public struct ParameterChoice: Codable, Sendable, Equatable {
     public static let specialPrimeBits = 60
     /// Smallest ring degree considered.
     public static let minimumPolyDegree = 4096
+    /// Smallest size of the second output prime, when the output level needs one.
+    public static let minimumOutputPrimeBits = 30
 
     /// Noise allowance in bits for ring degree `n`: `⌈log2(n)/2⌉ + 13`.
     public static func noiseBits(polyDegree n: Int) -> Int {
@@ -48,8 +54,16 @@ public struct ParameterChoice: Codable, Sendable, Equatable {
         return (log + 1) / 2 + 16
     }
 
-    /// Number of levels available (scale primes).
+    /// Number of levels available above the bottom prime (scale primes, plus the second
+    /// output prime when there is one).
     public var levels: Int { ciphertextModulusBits.count - 1 }
+
+    /// The level results arrive at: the number of output primes beyond the first (0 or 1).
+    /// `levels − outputLevel` levels are consumed by rescales. O(1).
+    public var outputLevel: Int {
+        ciphertextModulusBits.count >= 2 && ciphertextModulusBits[1] != scaleBits
+            && ciphertextModulusBits[0] + ciphertextModulusBits[1] > Self.firstPrimeBits ? 1 : 0
+    }
 
     /// Chooses parameters for `depth` rescales, `precisionBits` of output precision and
     /// outputs of magnitude up to `outputMagnitude`; single-query packing needs `minimumSlots`.
@@ -74,17 +88,22 @@ public struct ParameterChoice: Codable, Sendable, Equatable {
                 lastReason = "N = \(n) needs a \(scaleBits)-bit scale, but primes are at most 60 bits"
                 continue
             }
-            guard firstPrimeBits - scaleBits >= magnitudeBits + 1 else {
-                lastReason = "outputs up to \(String(format: "%.3g", outputMagnitude)) need \(magnitudeBits + 1) bits above a \(scaleBits)-bit scale in the 60-bit first prime"
+            // The output level holds the scale plus the outputs' integer bits plus a sign bit.
+            let outputBits = scaleBits + magnitudeBits + 1
+            let outputPrimes = outputBits <= firstPrimeBits
+                ? [firstPrimeBits]
+                : [firstPrimeBits, max(minimumOutputPrimeBits, outputBits - firstPrimeBits)]
+            guard outputPrimes.count == 1 || outputPrimes[1] != scaleBits else {
+                lastReason = "N = \(n): an output prime of \(scaleBits) bits would read as a scale prime"
                 continue
             }
-            let logQP = firstPrimeBits + depth * scaleBits + specialPrimeBits
+            let logQP = outputPrimes.reduce(0, +) + depth * scaleBits + specialPrimeBits
             guard logQP <= bound else {
-                lastReason = "depth \(depth) at a \(scaleBits)-bit scale needs log QP = \(logQP), above \(bound) (N = \(n))"
+                lastReason = "depth \(depth) at a \(scaleBits)-bit scale with outputs up to \(String(format: "%.3g", outputMagnitude)) needs log QP = \(logQP), above \(bound) (N = \(n))"
                 continue
             }
             return ParameterChoice(polyDegree: n,
-                                   ciphertextModulusBits: [firstPrimeBits] + Array(repeating: scaleBits, count: depth),
+                                   ciphertextModulusBits: outputPrimes + Array(repeating: scaleBits, count: depth),
                                    specialModulusBits: [specialPrimeBits], scaleBits: scaleBits, logQP: logQP,
                                    maxLogQP: bound, securityBits: 128, precisionBits: precisionBits)
         }

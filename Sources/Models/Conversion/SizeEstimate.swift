@@ -33,7 +33,7 @@ public struct SizeEstimate: Codable, Sendable, Equatable {
         let seed = 32, ciphertextHeader = 12
         func polynomialBytes(_ bits: [Int]) -> Int { bits.reduce(0) { $0 + n * $1 / 8 } }
         queryCiphertextBytes = ciphertextHeader + polynomialBytes(q) + seed
-        resultCiphertextBytes = ciphertextHeader + 2 * polynomialBytes(Array(q.prefix(1)))
+        resultCiphertextBytes = ciphertextHeader + 2 * polynomialBytes(Array(q.prefix(parameters.outputLevel + 1)))
         batchQueryBytes = featureCount * queryCiphertextBytes
         let digits = (q.count + max(p.count, 1) - 1) / max(p.count, 1)
         let keySwitchingKey = 8 + seed + digits * polynomialBytes(q + p)
