@@ -49,7 +49,7 @@ public final class PostgresKeyStore: EvaluationKeyStore {
     /// Connects to the database at `url` and creates the table when missing.
     /// - Parameters:
     ///   - url: `postgres://USER@HOST:PORT/DB`.
-    ///   - timeout: deadline of each operation (and of this start-up check).
+    ///   - timeout: deadline of each operation (the first connection and the table check get at least 30 s).
     ///   - logger: where the pool logs (connection failures at warning).
     /// - Returns: the store.
     /// - Throws: `KeyStoreError` when the URL is invalid or the database does not answer.
@@ -60,11 +60,11 @@ public final class PostgresKeyStore: EvaluationKeyStore {
                                                          password: ProcessInfo.processInfo.environment["PGPASSWORD"],
                                                          database: database, tls: .disable)
         configuration.options.maximumConnections = 8
-        configuration.options.connectTimeout = timeout
+        configuration.options.connectTimeout = max(timeout, .seconds(10))
         let store = PostgresKeyStore(url: url, client: PostgresClient(configuration: configuration, backgroundLogger: logger),
                                      timeout: timeout)
         do {
-            try await store.run("create the table") { client in
+            try await store.run("create the table", within: max(timeout, .seconds(30))) { client in
                 _ = try await client.query("""
                     CREATE TABLE IF NOT EXISTS encml_evaluation_keys (
                         model TEXT NOT NULL, owner TEXT NOT NULL, id TEXT NOT NULL, key_set TEXT NOT NULL,
@@ -141,11 +141,11 @@ public final class PostgresKeyStore: EvaluationKeyStore {
         await runner.value
     }
 
-    /// Runs `body` within `timeout`, turning a failure or a late answer into a `KeyStoreError`
+    /// Runs `body` within `deadline` (default `timeout`), turning a failure or a late answer into a `KeyStoreError`
     /// naming the database (never the password) and the operation.
-    private func run<T: Sendable>(_ operation: String,
+    private func run<T: Sendable>(_ operation: String, within deadline: Duration? = nil,
                                   _ body: @escaping @Sendable (PostgresClient) async throws -> T) async throws(KeyStoreError) -> T {
-        let (timeout, client, url) = (self.timeout, self.client, self.url)
+        let (timeout, client, url) = (deadline ?? self.timeout, self.client, self.url)
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask { try await body(client) }

@@ -4,12 +4,17 @@ import Hummingbird
 import Logging
 
 /// The one error-mapping middleware: whatever is thrown below it (service errors, body
-/// limits, unknown routes, authentication) leaves as an `APIError`, which Hummingbird renders
+/// limits, unknown routes — 405 for another method on a served path —, authentication) leaves as an `APIError`, which Hummingbird renders
 /// as a JSON body with its status, so clients always get a status and a reason.
 struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound
+                    && AccessLogMiddleware<Context>.route(of: request.uri.path) != "other" {
+            // The router found no handler for this method on a path it serves: 405, not 404.
+            throw APIError(status: 405, code: "method_not_allowed",
+                           error: "\(request.method.rawValue) is not allowed on \(request.uri.path); see GET /openapi.yaml")
         } catch {
             throw APIError.from(error)
         }
