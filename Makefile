@@ -3,7 +3,7 @@
 SWIFT_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 ENCML := .build/release/encml
 
-.PHONY: deps build test demo demo-collab bench bench-collab bench-train serve-load fuzz clean
+.PHONY: deps build test demo demo-collab bench bench-collab bench-train serve-load serve-load-replicas serve-check fuzz clean
 
 deps:
 	@pkg-config --exists openblas 2>/dev/null || { \
@@ -44,6 +44,17 @@ bench-train: deps
 # 127.0.0.1 (Python stdlib), after a stream of 20 key uploads (server RSS per upload).
 serve-load: build
 	python3 Benchmarks/load/serve_load.py --clients 8 --duration 60 --max-requests 20000 --key-uploads 20
+
+# The same load on PostgreSQL (a throw-away cluster on 127.0.0.1; apt-get install postgresql):
+# one replica, then two replicas sharing the keys (each client uploads through one replica and
+# queries the other). Failures, throughput, p50/p99 and RSS per replica.
+serve-load-replicas: build
+	python3 Benchmarks/load/serve_load.py --clients 8 --duration 60 --max-requests 20000 --replicas 1 --postgres
+	python3 Benchmarks/load/serve_load.py --clients 8 --duration 60 --max-requests 20000 --replicas 2 --postgres
+
+# A live server checked against its OpenAPI document by schemathesis (pip install schemathesis).
+serve-check: build
+	bash Benchmarks/serve/schemathesis.sh $(ENCML)
 
 # libFuzzer: every reader of untrusted input, FUZZ_SECONDS each (Fuzz/run.sh; fails on a crash).
 FUZZ_SECONDS ?= 60

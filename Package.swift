@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "ModelImport", targets: ["ModelImport"]),
         .library(name: "EncryptedMLService", targets: ["EncryptedMLService"]),
         .library(name: "EncryptedMLServer", targets: ["EncryptedMLServer"]),
+        .library(name: "EncryptedMLSQLiteStore", targets: ["EncryptedMLSQLiteStore"]),
+        .library(name: "EncryptedMLPostgresStore", targets: ["EncryptedMLPostgresStore"]),
         .library(name: "EncryptedMLCollaboration", targets: ["EncryptedMLCollaboration"]),
         .library(name: "EncryptedMLClient", targets: ["EncryptedMLClient"]),
         .executable(name: "encml", targets: ["encml"]),
@@ -26,6 +28,14 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Metrics recorded through swift-metrics, exposed in Prometheus format; graceful shutdown.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // Evaluation keys in an SQLite file (SQLite compiled in: no system library needed).
+        .package(url: "https://github.com/vapor/sqlite-nio.git", from: "1.13.2"),
+        // Evaluation keys in PostgreSQL, shared by replicas.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         // Documentation only: `swift package generate-documentation --target EncryptedML`.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
@@ -55,7 +65,30 @@ let package = Package(
         // Server-side embedding API: model cache, key registry, limits, metrics. No HTTP.
         .target(
             name: "EncryptedMLService",
-            dependencies: ["EncryptedML", "Models", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: [
+                "EncryptedML", "Models", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+        // The SQLite key store (EvaluationKeyStore): keys that survive a restart.
+        .target(
+            name: "EncryptedMLSQLiteStore",
+            dependencies: [
+                "EncryptedMLService",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
+        // The PostgreSQL key store (EvaluationKeyStore): keys shared by several replicas.
+        .target(
+            name: "EncryptedMLPostgresStore",
+            dependencies: [
+                "EncryptedMLService",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The HTTP server (Hummingbird) over EncryptedMLService; only encml and server apps pay for it.
         .target(
@@ -67,6 +100,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // Several data owners: threshold-CKKS sessions, the coordinator (Hummingbird) and the party client.
@@ -88,7 +122,7 @@ let package = Package(
             name: "encml",
             dependencies: [
                 "Models", "Plaintext", "ModelImport", "EncryptedML", "EncryptedMLService", "EncryptedMLServer",
-                "EncryptedMLCollaboration", "EncryptedMLClient",
+                "EncryptedMLSQLiteStore", "EncryptedMLPostgresStore", "EncryptedMLCollaboration", "EncryptedMLClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -116,6 +150,7 @@ let package = Package(
             name: "EncryptedMLServerTests",
             dependencies: [
                 "EncryptedMLServer", "EncryptedMLService", "EncryptedMLClient", "EncryptedML", "Models", "Plaintext",
+                "EncryptedMLSQLiteStore", "EncryptedMLPostgresStore", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),

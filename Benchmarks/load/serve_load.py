@@ -11,12 +11,19 @@ is retried after its Retry-After and counted apart from failures. A prober threa
 every 50 ms during the run (p50/p99 reported: health must not wait behind inference), and
 --key-uploads N first uploads N fresh key sets under one token to measure the server's RSS
 under a stream of uploads with the default --max-key-memory budget.
+
+--replicas N starts N `encml serve` processes on one key store (--postgres: a throw-away
+PostgreSQL cluster on 127.0.0.1, initdb as the postgres user when run as root, stopped at the
+end; else one SQLite file). Client i uploads its keys through replica i mod N and sends its
+queries to replica (i+1) mod N, so every request uses keys another process received; RSS and
+key uploads are reported per replica.
 Python standard library only; loopback (127.0.0.1) only.
 
 Usage: python3 Benchmarks/load/serve_load.py [--encml .build/release/encml] [--clients 8]
-       [--duration 60] [--max-requests 20000] [--rows 1] [--max-clients 8] [--key-uploads 0] [--json]
+       [--duration 60] [--max-requests 20000] [--rows 1] [--max-clients 8] [--key-uploads 0]
+       [--replicas 1] [--postgres] [--json]
 """
-import argparse, http.client, json, os, re, secrets, subprocess, sys, tempfile, threading, time
+import argparse, glob, http.client, json, os, re, secrets, socket, subprocess, sys, tempfile, threading, time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -52,6 +59,33 @@ def request(port, method, path, body=None, token=None, content_type="application
     return reply.status, data
 
 
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_postgres(work):
+    """A throw-away PostgreSQL cluster in work/pg on a free loopback port: (url, stop)."""
+    initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if not initdb:
+        sys.exit("PostgreSQL is not installed: apt-get install -y postgresql")
+    bindir = os.path.dirname(initdb[-1])
+    d = os.path.join(work, "pg")
+    os.makedirs(d)
+    as_postgres = ["runuser", "-u", "postgres", "--"] if os.getuid() == 0 else []
+    if as_postgres:
+        os.chmod(work, 0o755)
+        subprocess.run(["chown", "-R", "postgres:postgres", d], check=True)
+    port = free_port()
+    subprocess.run(as_postgres + [f"{bindir}/initdb", "-D", f"{d}/data", "-A", "trust", "-U", "postgres", "--no-sync"],
+                   check=True, capture_output=True)
+    subprocess.run(as_postgres + [f"{bindir}/pg_ctl", "-D", f"{d}/data", "-o", f"-p {port} -k {d} -c listen_addresses=127.0.0.1",
+                                  "-l", f"{d}/server.log", "-w", "start"], check=True, capture_output=True)
+    stop = lambda: subprocess.run(as_postgres + [f"{bindir}/pg_ctl", "-D", f"{d}/data", "-m", "fast", "-w", "stop"], capture_output=True)
+    return f"postgres://postgres@127.0.0.1:{port}/postgres", stop
+
+
 def percentile(values, q):
     values = sorted(values)
     return values[min(len(values) - 1, int(q * len(values)))] if values else None
@@ -66,10 +100,12 @@ def main():
     p.add_argument("--rows", type=int, default=1, help="rows per query (single-query packing)")
     p.add_argument("--max-clients", type=int, default=8, help="server key-cache limit (--max-clients)")
     p.add_argument("--key-uploads", type=int, default=0, help="fresh key sets uploaded under one token before the run (RSS)")
+    p.add_argument("--replicas", type=int, default=1, help="encml serve processes sharing one key store")
+    p.add_argument("--postgres", action="store_true", help="key store: a throw-away PostgreSQL cluster")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
-    if a.clients < 1 or a.duration <= 0 or a.duration > 600 or a.max_requests < 1:
-        sys.exit("--clients ≥ 1, 0 < --duration ≤ 600, --max-requests ≥ 1")
+    if a.clients < 1 or a.duration <= 0 or a.duration > 600 or a.max_requests < 1 or not 1 <= a.replicas <= 8:
+        sys.exit("--clients ≥ 1, 0 < --duration ≤ 600, --max-requests ≥ 1, 1 ≤ --replicas ≤ 8")
 
     work = tempfile.mkdtemp(prefix="encml-load-")
     f = lambda name: os.path.join(work, name)
@@ -90,15 +126,22 @@ def main():
         run(a.encml, "encrypt", "--model", f("m.he.json"), "--secret-key", f(f"c{i}.sk"), "--data", f("rows.csv"), "--out", f(f"c{i}.ct"))
         clients.append((open(f(f"c{i}.evk"), "rb").read(), open(f(f"c{i}.ct"), "rb").read()))
 
-    server = subprocess.Popen([a.encml, "serve", "--model", f("m.he.json"), "--host", "127.0.0.1", "--port", "0",
-                               "--max-clients", str(a.max_clients), "--tokens", f("tokens.txt"), "--log-level", "warning"],
-                              stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    store_url, stop_postgres = start_postgres(work) if a.postgres else ("sqlite:" + f("keys.sqlite"), None)
+    servers, ports = [], []
     try:
-        line = server.stdout.readline()
-        m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
-        if not m:
-            sys.exit(f"server did not start: {line!r}")
-        port = int(m.group(1))
+        for _ in range(a.replicas):
+            servers.append(subprocess.Popen([a.encml, "serve", "--model", f("m.he.json"), "--host", "127.0.0.1", "--port", "0",
+                                             "--max-clients", str(a.max_clients), "--tokens", f("tokens.txt"),
+                                             "--key-store", store_url, "--log-level", "warning"],
+                                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
+            line = servers[-1].stdout.readline()
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            if not m:
+                sys.exit(f"server did not start: {line!r}")
+            ports.append(int(m.group(1)))
+        server, port = servers[0], ports[0]
+        upload_port = lambda i: ports[i % len(ports)]
+        query_port = lambda i: ports[(i + 1) % len(ports)]
         rss_loaded = rss_kib(server.pid)
         upload_rss = []
         for j in range(a.key_uploads):  # a stream of distinct key sets from one token
@@ -109,18 +152,19 @@ def main():
             upload_rss.append(round(rss_kib(server.pid) / 1024, 1))
         ids = []
         for i, (keys, _) in enumerate(clients):
-            status, body = request(port, "POST", "/v1/keys", keys, token=tokens[i])
+            status, body = request(upload_port(i), "POST", "/v1/keys", keys, token=tokens[i])
             if status != 201:
                 sys.exit(f"key upload failed: {status} {body[:200]!r}")
             ids.append(json.loads(body)["id"])
         for i, (_, query) in enumerate(clients):  # warm-up, one request per client
-            status, body = request(port, "POST", f"/v1/infer/{ids[i]}", query, token=tokens[i])
+            status, body = request(query_port(i), "POST", f"/v1/infer/{ids[i]}", query, token=tokens[i])
             if status == 404:  # evicted (more clients than --max-clients): upload again
-                ids[i] = json.loads(request(port, "POST", "/v1/keys", clients[i][0], token=tokens[i])[1])["id"]
-                status, body = request(port, "POST", f"/v1/infer/{ids[i]}", query, token=tokens[i])
+                ids[i] = json.loads(request(query_port(i), "POST", "/v1/keys", clients[i][0], token=tokens[i])[1])["id"]
+                status, body = request(query_port(i), "POST", f"/v1/infer/{ids[i]}", query, token=tokens[i])
             if status != 200:
                 sys.exit(f"warm-up failed: {status} {body[:200]!r}")
         rss_start = rss_kib(server.pid)
+        rss_start_replicas = [rss_kib(r.pid) for r in servers]
 
         lock = threading.Lock()
         latencies, failures, sent, reuploads, busy, health = [], [], [0], [0], [0], []
@@ -129,6 +173,7 @@ def main():
         def worker(i):
             query = clients[i][1]
             auth = {"Content-Type": "application/octet-stream", "Authorization": f"Bearer {tokens[i]}"}
+            port = query_port(i)
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
             while time.monotonic() < deadline:
                 with lock:
@@ -201,17 +246,25 @@ def main():
         for t in threads: t.join()
         elapsed = time.monotonic() - t0
         rss_end = rss_kib(server.pid)
+        rss_end_replicas = [rss_kib(r.pid) for r in servers]
+        replica_uploads = []
+        for rport in ports:
+            m = re.search(rb"encml_key_uploads_total (\d+)", request(rport, "GET", "/metrics")[1])
+            replica_uploads.append(int(m.group(1)) if m else None)
         status, _ = request(port, "GET", "/health")
         _, metrics = request(port, "GET", "/metrics")
         key_bytes = re.search(rb"encml_registered_key_bytes (\d+)", metrics)
         key_memory = re.search(rb"encml_registered_key_memory_bytes (\d+)", metrics)
         evictions = re.search(rb"encml_key_evictions_total (\d+)", metrics)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        for server in servers:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        if stop_postgres:
+            stop_postgres()
 
     latencies.sort()
     pct = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")
@@ -236,6 +289,10 @@ def main():
         "server_rss_mib": {"model_loaded": round(rss_loaded / 1024, 1), "after_keys_and_warmup": round(rss_start / 1024, 1),
                            "end": round(rss_end / 1024, 1), "every_5s": samples},
         "health_after": status,
+        "replicas": a.replicas, "key_store": "postgresql" if a.postgres else "sqlite",
+        "replica_rss_mib": [{"after_keys_and_warmup": round(x / 1024, 1), "end": round(y / 1024, 1)}
+                            for x, y in zip(rss_start_replicas, rss_end_replicas)],
+        "replica_key_uploads": replica_uploads,
         "cpu_cores": os.cpu_count(),
     }
     if a.json:

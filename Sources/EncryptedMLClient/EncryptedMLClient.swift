@@ -60,6 +60,21 @@ public final class EncryptedMLClient: Sendable {
         try self.init(transport: URLSessionTransport(server: server), model: model, token: token, keyIDs: keyIDs)
     }
 
+    /// A client of several replicas of one service sharing a key store (`FailoverTransport`):
+    /// a replica that cannot be reached is skipped, and the keys uploaded through one are used
+    /// through the others.
+    /// - Parameters:
+    ///   - servers: the replicas' base URLs.
+    ///   - model: the converted model they serve.
+    ///   - token: the bearer token (nil for a server without authentication).
+    ///   - keyIDs: where uploaded keys' ids are remembered.
+    public convenience init(servers: [String], model: EncryptedModel, token: String? = nil,
+                            keyIDs: any KeyIDStore = InMemoryKeyIDStore()) throws {
+        let transport: any HTTPTransport = servers.count == 1 ? try URLSessionTransport(server: servers[0])
+            : try FailoverTransport(servers: servers)
+        try self.init(transport: transport, model: model, token: token, keyIDs: keyIDs)
+    }
+
     /// The server's description of what it serves (`GET /v1/model`).
     /// - Returns: the description.
     /// - Throws: `ClientError`.
@@ -78,6 +93,24 @@ public final class EncryptedMLClient: Sendable {
             body: keys.evaluationKeyBytes)).id
         keyIDs.store(id, server: transport.serverName, fingerprint: fingerprint(keys))
         return id
+    }
+
+    /// The key sets the server holds for this client's token (`GET /v1/keys`): ids, key sets,
+    /// sizes, upload and last-use times; never another token's. Cost: one small request.
+    /// - Returns: the descriptions, least recently used first.
+    /// - Throws: `ClientError`.
+    public func listKeys() async throws -> [StoredKeySetInfo] {
+        struct Listing: Decodable { var keys: [StoredKeySetInfo] }
+        return try await json(Listing.self, HTTPExchange(method: "GET", path: "/v1/keys")).keys
+    }
+
+    /// Deletes the key set `id` of this client's token from the server's memory and key store
+    /// (`DELETE /v1/keys/{id}`). Cost: one small request.
+    /// - Parameter id: the id the upload returned.
+    /// - Throws: `ClientError.refused` with status 404 when the token holds no such keys.
+    public func deleteKeys(id: String) async throws {
+        let reply = try await send(HTTPExchange(method: "DELETE", path: "/v1/keys/\(id)"))
+        guard reply.status == 204 || reply.status == 200 else { throw refusal(reply, path: "/v1/keys/\(id)") }
     }
 
     /// Encrypts `rows`, has the server run the model, decrypts the predictions.
@@ -110,7 +143,7 @@ public final class EncryptedMLClient: Sendable {
                                           ciphertexts: query.ciphertexts, keySet: keys.keySet)
             let body = try bundle.serialized(context: inference.context, modelTag: modelTag)
             var reply = try await infer(id: id, body: body)
-            if reply.status == 404 {  // evicted or server restarted: upload once more
+            if reply.status == 404 {  // evicted, deleted, or unknown to this server's store: upload once more
                 id = try await uploadKeys(keys)
                 reply = try await infer(id: id, body: body)
             }
@@ -175,7 +208,9 @@ public final class EncryptedMLClient: Sendable {
         let reply = try await send(exchange)
         guard (200..<300).contains(reply.status) else { throw refusal(reply, path: exchange.path) }
         do {
-            return try JSONDecoder().decode(T.self, from: reply.body)
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            return try decoder.decode(T.self, from: reply.body)
         } catch {
             throw ClientError.unexpectedReply(server: transport.serverName + exchange.path, reason: "the JSON does not decode as \(T.self)")
         }

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdAuth
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// The request context of the server: Hummingbird's, plus the authenticated `Principal`.
 public typealias ServerRequestContext = BasicAuthRequestContext<Principal>
@@ -16,16 +17,21 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// How `/v1` requests are authenticated.
     public var authentication: ClientAuthentication
+    /// Seconds requests in flight may take to finish after SIGTERM/SIGINT (then they are cancelled).
+    public var shutdownTimeoutSeconds: Int
 
     /// A configuration.
     /// - Parameters:
     ///   - host: the address to bind.
     ///   - port: the port (0: any free one).
     ///   - authentication: bearer tokens, or explicitly none.
-    public init(host: String = "127.0.0.1", port: Int = 8080, authentication: ClientAuthentication) {
+    ///   - shutdownTimeoutSeconds: the graceful-shutdown deadline.
+    public init(host: String = "127.0.0.1", port: Int = 8080, authentication: ClientAuthentication,
+                shutdownTimeoutSeconds: Int = 30) {
         self.host = host
         self.port = port
         self.authentication = authentication
+        self.shutdownTimeoutSeconds = max(1, shutdownTimeoutSeconds)
     }
 }
 
@@ -35,9 +41,16 @@ public struct ServerConfiguration: Sendable {
 /// |---|---|---|---|
 /// | `GET /health` | no | – | `{"status": "ok", …}` |
 /// | `GET /metrics` | no | – | Prometheus text |
+/// | `GET /openapi.yaml` | no | – | this API's OpenAPI document (`OpenAPIDocument`) |
 /// | `GET /v1/model` | yes | – | `ServedModelDescription` JSON |
 /// | `POST /v1/keys` | yes | evaluation keys (`application/octet-stream`) | `{"id": "…"}` |
+/// | `GET /v1/keys` | yes | – | `{"keys": [StoredKeySetInfo]}` (the token's own) |
+/// | `DELETE /v1/keys/{id}` | yes | – | 204 (404 when the token holds no such keys) |
 /// | `POST /v1/infer/{id}` | yes | encrypted query (`application/octet-stream`) | encrypted result |
+///
+/// With a key store (`service.store`) uploads are saved there too and a query whose keys are
+/// not in memory reads them back (validated as an upload): a restarted server or another
+/// replica on the same store answers without a new upload; an unreachable store is a 503.
 ///
 /// Refusals are JSON `APIError`s (401 no token, 413 too large, 400 malformed or keys not of
 /// this model, 409 other model, parameters or key set, 404 unknown id, 415 not octet-stream,
@@ -47,13 +60,19 @@ public struct ServerConfiguration: Sendable {
 /// - Parameters:
 ///   - service: the inference service.
 ///   - authentication: how `/v1` requests are authenticated.
-///   - logger: where request logs go.
-/// - Returns: the router with every endpoint and middleware.
-public func buildRouter(service: EncryptedInferenceService, authentication: ClientAuthentication,
-                        logger: Logger = Logger(label: "encml.serve")) -> Router<ServerRequestContext> {
+/// - Returns: the router with every endpoint and middleware; requests are logged to the
+///   application's logger, each line with its request id.
+public func buildRouter(service: EncryptedInferenceService, authentication: ClientAuthentication) -> Router<ServerRequestContext> {
+    buildRouter(service: service, authentication: authentication, drain: nil)
+}
+
+/// `buildRouter` with the shutdown drain of `runServer` (new requests refused while it drains).
+func buildRouter(service: EncryptedInferenceService, authentication: ClientAuthentication,
+                 drain: ShutdownDrain?) -> Router<ServerRequestContext> {
     let router = Router(context: ServerRequestContext.self)
-    router.add(middleware: AccessLogMiddleware(metrics: service.metrics, logger: logger))
+    router.add(middleware: AccessLogMiddleware(metrics: service.metrics))
     router.add(middleware: ErrorMappingMiddleware())
+    if let drain { router.add(middleware: DrainMiddleware(drain: drain)) }
     let uploads = UploadGate(limit: service.limits.maxConcurrentUploads)
     let timeout = Duration.seconds(service.limits.readTimeoutSeconds)
 
@@ -64,6 +83,10 @@ public func buildRouter(service: EncryptedInferenceService, authentication: Clie
     router.get("/metrics") { _, _ in
         Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                  body: ResponseBody(byteBuffer: ByteBuffer(string: service.prometheusMetrics())))
+    }
+    router.get("/openapi.yaml") { _, _ in
+        Response(status: .ok, headers: [.contentType: "application/yaml"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
     }
     let v1 = router.group("v1")
         .add(middleware: BearerTokenAuthenticator(authentication: authentication))
@@ -81,17 +104,27 @@ public func buildRouter(service: EncryptedInferenceService, authentication: Clie
             try await collectBody(request, limit: min(service.limits.maxKeyBytes, service.evaluationKeyBytes),
                                   timeout: timeout, what: "the evaluation keys")
         }
-        let id = try service.registerEvaluationKeys(body, owner: owner)
+        let id = try await service.uploadEvaluationKeys(body, owner: owner)
         return try jsonResponse(KeyRegistration(id: id), status: .created)
+    }
+    v1.get("keys") { _, context in
+        let owner = try context.requireIdentity().name
+        return try jsonResponse(KeyListing(keys: try await service.listEvaluationKeys(owner: owner)))
+    }
+    v1.delete("keys/:id") { _, context in
+        let owner = try context.requireIdentity().name
+        let id = try context.parameters.require("id")
+        guard try await service.deleteEvaluationKeys(id, owner: owner) else { throw ServiceError.unknownClient(id: id) }
+        return Response(status: .noContent)
     }
     v1.post("infer/:id") { request, context in
         let owner = try context.requireIdentity().name
         let id = try context.parameters.require("id")
-        guard service.isRegistered(id, owner: owner) else { throw ServiceError.unknownClient(id: id) }
         try requireBinary(request, what: "the query")
         if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > service.limits.maxQueryBytes {
             throw ServiceError.bodyTooLarge(what: "the query", size: length, limit: service.limits.maxQueryBytes)
         }
+        try await service.ensureEvaluationKeys(id, owner: owner)  // before the body: an unknown id costs no upload
         let body = try await uploads.admit {
             try await collectBody(request, limit: service.limits.maxQueryBytes, timeout: timeout, what: "the query")
         }
@@ -116,9 +149,15 @@ public func buildRouter(service: EncryptedInferenceService, authentication: Clie
 public func buildApplication(service: EncryptedInferenceService, configuration: ServerConfiguration,
                              logger: Logger = Logger(label: "encml.serve"),
                              onListening: @escaping @Sendable (Int) -> Void = { _ in }) -> some ApplicationProtocol {
+    buildApplication(service: service, configuration: configuration, drain: nil, logger: logger, onListening: onListening)
+}
+
+/// `buildApplication` with the shutdown drain of `runServer`.
+func buildApplication(service: EncryptedInferenceService, configuration: ServerConfiguration, drain: ShutdownDrain?,
+                      logger: Logger, onListening: @escaping @Sendable (Int) -> Void) -> some ApplicationProtocol {
     let host = configuration.host
     return Application(
-        router: buildRouter(service: service, authentication: configuration.authentication, logger: logger),
+        router: buildRouter(service: service, authentication: configuration.authentication, drain: drain),
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(idleTimeoutSeconds(readTimeout: service.limits.readTimeoutSeconds))))),
         configuration: ApplicationConfiguration(address: .hostname(host, port: configuration.port), serverName: "encml"),
         onServerRunning: { channel in
@@ -129,20 +168,32 @@ public func buildApplication(service: EncryptedInferenceService, configuration: 
         logger: logger)
 }
 
-/// Runs `buildApplication` until SIGINT/SIGTERM, turning bind failures into `ServerError`
-/// (an address in use is recognised from the error's errno, `EADDRINUSE`).
+/// Runs `buildApplication` until SIGINT/SIGTERM, then shuts down gracefully (a
+/// swift-service-lifecycle `ServiceGroup`): new requests are refused with 503 and Retry-After
+/// (`ShutdownDrain`; health and metrics stay open), requests in flight — inferences included —
+/// finish within `configuration.shutdownTimeoutSeconds`, the listener and the connections
+/// close, the inference workers stop, and last the key store is closed. Bind failures become `ServerError` (an address in
+/// use is recognised from the error's errno, `EADDRINUSE`).
 /// - Parameters:
 ///   - service: the inference service.
-///   - configuration: address and authentication.
+///   - configuration: address, authentication and shutdown deadline.
 ///   - logger: where request and lifecycle logs go.
 ///   - onListening: called with the bound port once the server listens.
 /// - Throws: `ServerError.addressInUse` or `.cannotBind` when the address cannot be bound.
 public func runServer(service: EncryptedInferenceService, configuration: ServerConfiguration,
                       logger: Logger = Logger(label: "encml.serve"),
                       onListening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
-    let app = buildApplication(service: service, configuration: configuration, logger: logger, onListening: onListening)
+    let drain = ShutdownDrain(deadline: .seconds(configuration.shutdownTimeoutSeconds), logger: logger)
+    let app = buildApplication(service: service, configuration: configuration, drain: drain, logger: logger, onListening: onListening)
+    // Services stop in reverse order: the drain first, then the HTTP server, then the closer.
+    var group = ServiceGroupConfiguration(
+        services: [ServiceGroupConfiguration.ServiceConfiguration(service: ServiceCloser(service: service, logger: logger)),
+                   ServiceGroupConfiguration.ServiceConfiguration(service: app),
+                   ServiceGroupConfiguration.ServiceConfiguration(service: drain)],
+        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+    group.maximumGracefulShutdownDuration = .seconds(configuration.shutdownTimeoutSeconds + 5)
     do {
-        try await app.runService()
+        try await ServiceGroup(configuration: group).run()
     } catch let error as IOError {
         if error.errnoCode == EADDRINUSE {
             throw ServerError.addressInUse(host: configuration.host, port: configuration.port)
@@ -151,6 +202,20 @@ public func runServer(service: EncryptedInferenceService, configuration: ServerC
                                      reason: String(cString: strerror(error.errnoCode)))
     } catch let error as SocketAddressError {
         throw ServerError.cannotBind(host: configuration.host, port: configuration.port, reason: "\(error)")
+    }
+}
+
+/// The last step of a graceful shutdown: after the HTTP server has finished (services stop in
+/// reverse order), stops the inference workers and closes the key store.
+struct ServiceCloser: Service {
+    let service: EncryptedInferenceService
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        service.executor.shutdown()
+        await service.closeStore()
+        logger.info("stopped: in-flight requests finished, key store closed")
     }
 }
 
@@ -164,6 +229,9 @@ func idleTimeoutSeconds(readTimeout: Int) -> Int {
 /// `POST /v1/keys` answer.
 struct KeyRegistration: Encodable { var id: String }
 
+/// `GET /v1/keys` answer.
+struct KeyListing: Encodable { var keys: [StoredKeySetInfo] }
+
 /// `GET /health` answer.
 struct HealthReport: Encodable {
     var status: String
@@ -175,6 +243,7 @@ struct HealthReport: Encodable {
 func jsonResponse(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.sortedKeys]
+    encoder.dateEncodingStrategy = .iso8601
     return Response(status: status, headers: [.contentType: "application/json"],
                     body: ResponseBody(byteBuffer: ByteBuffer(bytes: try encoder.encode(value))))
 }

@@ -33,9 +33,8 @@ public struct APIError: Error, Sendable, Encodable, HTTPResponseError, Localized
     /// The answer to a service error.
     /// - Parameter failure: the service's refusal.
     public init(_ failure: ServiceError) {
-        var retry: Int?
-        if case let .overloaded(seconds) = failure { retry = seconds }
-        self.init(status: failure.statusCode, code: failure.code, error: failure.description, retryAfterSeconds: retry)
+        self.init(status: failure.statusCode, code: failure.code, error: failure.description,
+                  retryAfterSeconds: failure.retryAfterSeconds)
     }
 
     /// The one-line message, for `LocalizedError`.
@@ -68,7 +67,7 @@ public struct APIError: Error, Sendable, Encodable, HTTPResponseError, Localized
             let status = Int(error.status.code)
             switch error.status {
             case .notFound:
-                return APIError(status: status, code: "not_found", error: "no such endpoint; see GET /health, GET /v1/model, POST /v1/keys, POST /v1/infer/{id}, GET /metrics")
+                return APIError(status: status, code: "not_found", error: "no such endpoint; see GET /health, GET /v1/model, POST /v1/keys, GET /v1/keys, DELETE /v1/keys/{id}, POST /v1/infer/{id}, GET /metrics")
             case .contentTooLarge:
                 return APIError(status: status, code: "body_too_large", error: "the request body exceeds the server's limit; send fewer rows per request")
             case .methodNotAllowed:

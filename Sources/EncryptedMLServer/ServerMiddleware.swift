@@ -4,12 +4,17 @@ import Hummingbird
 import Logging
 
 /// The one error-mapping middleware: whatever is thrown below it (service errors, body
-/// limits, unknown routes, authentication) leaves as an `APIError`, which Hummingbird renders
+/// limits, unknown routes — 405 for another method on a served path —, authentication) leaves as an `APIError`, which Hummingbird renders
 /// as a JSON body with its status, so clients always get a status and a reason.
 struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
             return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound
+                    && AccessLogMiddleware<Context>.route(of: request.uri.path) != "other" {
+            // The router found no handler for this method on a path it serves: 405, not 404.
+            throw APIError(status: 405, code: "method_not_allowed",
+                           error: "\(request.method.rawValue) is not allowed on \(request.uri.path); see GET /openapi.yaml")
         } catch {
             throw APIError.from(error)
         }
@@ -17,18 +22,20 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
 }
 
 /// Counts and times every request into `ServiceMetrics` and writes one structured log line
-/// per request: method, route template, status, body sizes, latency. Never logs bodies,
+/// per request: its id (`hb.request.id`, also on every other line logged for it), method,
+/// route template, status, body sizes, latency. Never logs bodies,
 /// headers or query strings, so no key, token or ciphertext content reaches the log.
 /// Sits outside `ErrorMappingMiddleware`, so what it sees thrown is always an `APIError`.
 struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
     let metrics: ServiceMetrics
-    let logger: Logger
 
     /// The route template of a path, so client ids do not multiply metric series.
     static func route(of path: String) -> String {
         switch path {
-        case "/health", "/metrics", "/v1/model", "/v1/keys": return path
-        default: return path.hasPrefix("/v1/infer/") ? "/v1/infer/{id}" : "other"
+        case "/health", "/metrics", "/openapi.yaml", "/v1/model", "/v1/keys": return path
+        default:
+            if path.hasPrefix("/v1/infer/") { return "/v1/infer/{id}" }
+            return path.hasPrefix("/v1/keys/") ? "/v1/keys/{id}" : "other"
         }
     }
 
@@ -40,8 +47,8 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         defer {
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             metrics.recordRequest(method: request.method.rawValue, route: route, status: status, seconds: seconds)
-            if route != "/metrics" && route != "/health" {
-                logger.info("request", metadata: [
+            if route != "/metrics" && route != "/health" && route != "/openapi.yaml" {
+                context.logger.info("request", metadata: [  // context.logger carries hb.request.id
                     "method": "\(request.method.rawValue)", "route": "\(route)", "status": "\(status)",
                     "request_bytes": "\(request.headers[.contentLength] ?? "-")",
                     "response_bytes": "\(responseBytes)",

@@ -48,6 +48,11 @@ public final class EncryptedInferenceService: Sendable {
     public let evaluationKeyMemoryBytes: Int
     /// The bounded pool that runs inference.
     public let executor: InferenceExecutor
+    /// Where keys are kept beyond the in-memory registry (nil: memory only; a restart
+    /// forgets them). See `EncryptedInferenceService+KeyStore.swift`.
+    public let store: (any EvaluationKeyStore)?
+    /// The number of principals sharing the budgets.
+    public let owners: Int
 
     /// Loads `model` (validated) and pre-encodes its layers for both packings.
     /// Cost: the context's tables plus one encoding per non-zero diagonal per layer (tens of ms to seconds).
@@ -55,8 +60,10 @@ public final class EncryptedInferenceService: Sendable {
     ///   - model: the converted model.
     ///   - limits: request and memory limits.
     ///   - owners: how many principals share the key memory budget (the number of bearer tokens; 1 without).
+    ///   - store: where keys are kept beyond memory (nil: memory only).
     /// - Throws: `ServiceError.malformed` for an invalid model or a bad weights fingerprint.
-    public init(model: EncryptedModel, limits: ServiceLimits = ServiceLimits(), owners: Int = 1) throws(ServiceError) {
+    public init(model: EncryptedModel, limits: ServiceLimits = ServiceLimits(), owners: Int = 1,
+                store: (any EvaluationKeyStore)? = nil) throws(ServiceError) {
         do {
             let server = try InferenceServer(model: model)  // validates the model, builds its context
             let context = server.context
@@ -69,6 +76,8 @@ public final class EncryptedInferenceService: Sendable {
             throw ServiceError.malformed("cannot serve the model: \(ServiceError.from(error).description)")
         }
         self.limits = limits
+        self.store = store
+        self.owners = max(1, owners)
         requiredRotations = model.plan.single.rotations
         evaluationKeyBytes = CKKSEvaluationKeys.serializedSize(context: context, rotationCount: requiredRotations.count)
         evaluationKeyMemoryBytes = CKKSEvaluationKeys.inMemorySize(context: context, rotationCount: requiredRotations.count)
@@ -81,14 +90,16 @@ public final class EncryptedInferenceService: Sendable {
     ///   - modelPath: the converted model file.
     ///   - limits: request and memory limits.
     ///   - owners: how many principals share the key memory budget.
-    public convenience init(modelPath: String, limits: ServiceLimits = ServiceLimits(), owners: Int = 1) throws(ServiceError) {
+    ///   - store: where keys are kept beyond memory (nil: memory only).
+    public convenience init(modelPath: String, limits: ServiceLimits = ServiceLimits(), owners: Int = 1,
+                            store: (any EvaluationKeyStore)? = nil) throws(ServiceError) {
         let model: EncryptedModel
         do {
             model = try EncryptedModel.load(from: modelPath)
         } catch {
             throw ServiceError.malformed(String(describing: error))
         }
-        try self.init(model: model, limits: limits, owners: owners)
+        try self.init(model: model, limits: limits, owners: owners, store: store)
     }
 
     deinit { executor.shutdown() }
@@ -129,8 +140,8 @@ public final class EncryptedInferenceService: Sendable {
     }
 
     /// Validates serialized evaluation keys (size, header, parameters, model tag, exactly the
-    /// model's rotation steps, every field) and registers them under `owner`; returns their
-    /// id. Beyond the owner's quota (`limits.maxRegisteredClients` key sets, its share of
+    /// model's rotation steps, every field) and registers them under `owner` in memory (not in
+    /// the `store`: `uploadEvaluationKeys` does both); returns their id. Beyond the owner's quota (`limits.maxRegisteredClients` key sets, its share of
     /// `limits.maxKeyMemoryBytes`) the owner's least recently used key set is evicted.
     /// Cost: one pass over the bytes plus the AES expansion of the seeded key halves.
     /// - Parameters:
@@ -148,18 +159,27 @@ public final class EncryptedInferenceService: Sendable {
             return id
         }
         do {
+            try validateAndCache(keyBytes, id: id, owner: owner)
+        } catch {
+            metrics.recordError(error.code)
+            throw error
+        }
+        metrics.recordKeyUpload()
+        return id
+    }
+
+    /// Deserializes `keyBytes` with every check and caches them under `owner`/`id`.
+    /// The one validation path of uploaded and stored keys.
+    func validateAndCache(_ keyBytes: Data, id: String, owner: String) throws(ServiceError) {
+        do {
             let keys = try CKKSEvaluationKeys.deserialize(keyBytes, context: context, modelTag: modelTag,
                                                           requiredSteps: requiredRotations, file: "evaluation keys")
             let keySet = EncMLFormat.keySet(of: keyBytes) ?? 0
             try registry.insert(keys, bytes: keyBytes.count, memoryBytes: evaluationKeyMemoryBytes, keySet: keySet,
                                 id: id, owner: owner)
         } catch {
-            let failure = ServiceError.from(error)
-            metrics.recordError(failure.code)
-            throw failure
+            throw ServiceError.from(error)
         }
-        metrics.recordKeyUpload()
-        return id
     }
 
     /// Whether `owner` has keys registered under `id`.

@@ -30,6 +30,12 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible, L
     case keySetMismatch(query: String, keys: String)
     /// Every inference worker is busy and the queue is full (HTTP 503, retry later).
     case overloaded(retryAfterSeconds: Int)
+    /// The key store cannot be reached or refused the operation (HTTP 503, retry later);
+    /// the service keeps serving the keys its cache holds.
+    case storeUnavailable(String)
+    /// The keys stored under this id failed validation when read back (corrupted or forged
+    /// record): the record was deleted and the client must upload its keys again (HTTP 404).
+    case storedKeysInvalid(id: String, reason: String)
 
     /// The same one-line message, for `LocalizedError`.
     public var errorDescription: String? { description }
@@ -45,7 +51,8 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible, L
         case .wrongKeySize: 400
         case .keyQuotaExceeded: 413
         case .keySetMismatch: 409
-        case .overloaded: 503
+        case .overloaded, .storeUnavailable: 503
+        case .storedKeysInvalid: 404
         }
     }
 
@@ -63,6 +70,8 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible, L
         case .keyQuotaExceeded: "key_quota"
         case .keySetMismatch: "key_set_mismatch"
         case .overloaded: "overloaded"
+        case .storeUnavailable: "store_unavailable"
+        case .storedKeysInvalid: "stored_keys_invalid"
         }
     }
 
@@ -85,6 +94,19 @@ public enum ServiceError: Error, Sendable, Equatable, CustomStringConvertible, L
             "the query was encrypted under key set \(query), the evaluation keys under this id belong to key set \(keys); query with the secret key generated together with these evaluation keys"
         case let .overloaded(seconds):
             "every inference worker is busy and the queue is full; retry in \(seconds) s"
+        case let .storeUnavailable(reason):
+            "the key store is unavailable (\(reason)); retry in 1 s (keys already held in memory are still served)"
+        case let .storedKeysInvalid(id, reason):
+            "the keys stored under id '\(id)' failed validation when read back (\(reason)) and were deleted; upload them again with POST /v1/keys"
+        }
+    }
+
+    /// Seconds after which a retry may succeed (the 503 cases), nil otherwise.
+    public var retryAfterSeconds: Int? {
+        switch self {
+        case let .overloaded(seconds): seconds
+        case .storeUnavailable: 1
+        default: nil
         }
     }
 

@@ -15,6 +15,8 @@ public final class KeyRegistry: @unchecked Sendable {
         var memoryBytes: Int
         var keySet: UInt64
         var lastUse: UInt64
+        var registeredAt = Date()
+        var lastUsedAt = Date()
     }
 
     struct Slot: Hashable {
@@ -97,7 +99,30 @@ public final class KeyRegistry: @unchecked Sendable {
         guard entries[slot] != nil else { return nil }
         clock &+= 1
         entries[slot]!.lastUse = clock
+        entries[slot]!.lastUsedAt = Date()
         return (entries[slot]!.keys, entries[slot]!.keySet)
+    }
+
+    /// Forgets the keys `owner` registered under `id`. Cost: O(1).
+    /// - Parameters:
+    ///   - id: the id returned at registration.
+    ///   - owner: the principal asking.
+    /// - Returns: whether keys were held.
+    @discardableResult
+    public func remove(_ id: String, owner: String = "anonymous") -> Bool {
+        lock.withLock { entries.removeValue(forKey: Slot(owner: owner, id: id)) != nil }
+    }
+
+    /// The key sets `owner` holds, least recently used first. Cost: O(entries).
+    /// - Parameter owner: the principal asking.
+    /// - Returns: their descriptions.
+    public func list(owner: String = "anonymous") -> [StoredKeySetInfo] {
+        lock.withLock {
+            entries.filter { $0.key.owner == owner }.sorted { $0.value.lastUse < $1.value.lastUse }.map {
+                StoredKeySetInfo(id: $0.key.id, keySet: EncMLFormat.keySetName($0.value.keySet), bytes: $0.value.bytes,
+                                 storedAt: $0.value.registeredAt, lastUsedAt: $0.value.lastUsedAt)
+            }
+        }
     }
 
     /// Whether `owner` has keys under `id` (does not count as a use). Cost: O(1).

@@ -19,7 +19,7 @@ struct QueryCommand: AsyncParsableCommand {
         """
     )
 
-    @Option(help: "Server base URL, e.g. http://127.0.0.1:8080.")
+    @Option(help: "Server base URL, e.g. http://127.0.0.1:8080; several replicas sharing a key store separated by commas (an unreachable one is skipped).")
     var server: String
 
     @OptionGroup var modelOption: ConvertedModelOption
@@ -46,7 +46,8 @@ struct QueryCommand: AsyncParsableCommand {
         try EncMLFormat.checkHeader(keyBytes, kind: .evaluationKeys, context: session.context, modelTag: session.tag,
                                     keySet: keySet, file: evalKeysPath)
         let rows = try session.readRows(data)
-        let client = try EncryptedMLClient(server: server, model: session.model, token: try readToken(),
+        let servers = server.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        let client = try EncryptedMLClient(servers: servers, model: session.model, token: try readToken(),
                                            keyIDs: KeyIDFileStore(path: evalKeysPath + ".servers.json"))
         let keys = ClientKeys(secretKey: sk, keySet: keySet, evaluationKeyBytes: keyBytes)
         let predictions = try await client.predict(rows, mode: packing.mode, keys: keys, decryption: release.decryption)

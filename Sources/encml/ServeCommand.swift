@@ -10,11 +10,13 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "serve",
         abstract: "Serve encrypted inference for a converted model over HTTP (server side, no secret key).",
         discussion: """
-        POST /v1/keys (evaluation keys, application/octet-stream) → {"id": …};
+        POST /v1/keys (evaluation keys, application/octet-stream) → {"id": …}; GET /v1/keys; DELETE /v1/keys/{id};
         POST /v1/infer/{id} (encrypted query) → encrypted result; GET /v1/model; GET /health; GET /metrics.
+        Uploaded keys are kept in --key-store (default: an SQLite file beside the model), so a restart keeps them.
         Everything under /v1 needs 'Authorization: Bearer TOKEN' with a token of --tokens; without tokens the server refuses to start unless --insecure-no-auth is given. \
         Prints "listening on http://HOST:PORT" on stdout once bound (--port 0 picks a free port); \
-        logs one line per request on stderr (never key, token or ciphertext content). Stops on SIGINT/SIGTERM.
+        logs one line per request on stderr with its request id (never key, token or ciphertext content); GET /openapi.yaml describes the API. \
+        Stops gracefully on SIGINT/SIGTERM: refuses new connections, lets requests in flight finish (--shutdown-timeout), closes the key store.
         """
     )
 
@@ -34,6 +36,12 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("max-key-memory"), help: "Memory budget of the registered evaluation keys, in bytes (as held in memory, about 5–7× their upload size), split evenly between the tokens.")
     var maxKeyMemory: Int = ServiceLimits().maxKeyMemoryBytes
+
+    @Option(name: .customLong("key-store"), help: "Where evaluation keys are kept: sqlite:PATH (default: MODEL.he.keys.sqlite beside the model), postgres://USER@HOST:PORT/DB (shared by replicas; password in PGPASSWORD) or memory (lost on restart).")
+    var keyStore: KeyStoreLocation?
+
+    @Option(name: .customLong("max-stored-key-mb"), help: "Serialized evaluation keys the key store keeps, in MiB, split evenly between the tokens (each token's least recently used deleted beyond, and beyond --max-clients key sets).")
+    var maxStoredKeyMB: Int = ServiceLimits().maxStoredKeyBytes >> 20
 
     @Option(name: .customLong("max-key-mb"), help: "Largest evaluation-keys upload, in MiB (the model's exact key size is enforced too).")
     var maxKeyMB: Int = 256
@@ -59,14 +67,17 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("read-timeout"), help: "Seconds a request body may take to arrive (408 beyond); a silent connection is closed after this plus max(this, 10) seconds.")
     var readTimeout: Int = 30
 
+    @Option(name: .customLong("shutdown-timeout"), help: "Seconds requests in flight (inferences included) may take to finish after SIGTERM/SIGINT; new connections are refused at once and the key store is closed last.")
+    var shutdownTimeout: Int = 30
+
     @Option(name: .customLong("log-level"), help: "Log level.")
     var logLevel: Logger.Level = .info
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be in 0...65535") }
-        for (option, value) in [("--max-key-memory", maxKeyMemory), ("--max-key-mb", maxKeyMB), ("--max-query-mb", maxQueryMB),
+        for (option, value) in [("--max-key-memory", maxKeyMemory), ("--max-stored-key-mb", maxStoredKeyMB), ("--max-key-mb", maxKeyMB), ("--max-query-mb", maxQueryMB),
                                 ("--max-ciphertexts", maxCiphertexts), ("--max-clients", maxClients),
-                                ("--max-uploads", maxUploads), ("--read-timeout", readTimeout),
+                                ("--max-uploads", maxUploads), ("--read-timeout", readTimeout), ("--shutdown-timeout", shutdownTimeout),
                                 ("--workers", workers ?? 1), ("--max-queue", maxQueue.map { $0 + 1 } ?? 1)] where value < 1 {
             throw ValidationError("\(option) must be positive")
         }
@@ -83,12 +94,21 @@ struct ServeCommand: AsyncParsableCommand {
         if let tokens { authentication = .bearerTokens(try BearerTokens.load(path: tokens)) }
         let limits = ServiceLimits(maxKeyBytes: maxKeyMB << 20, maxQueryBytes: maxQueryMB << 20,
                                    maxCiphertextsPerQuery: maxCiphertexts, maxRegisteredClients: maxClients,
-                                   maxKeyMemoryBytes: maxKeyMemory, inferenceWorkers: workers, maxQueuedInferences: maxQueue,
+                                   maxKeyMemoryBytes: maxKeyMemory, maxStoredKeyBytes: maxStoredKeyMB << 20, inferenceWorkers: workers, maxQueuedInferences: maxQueue,
                                    maxConcurrentUploads: maxUploads, readTimeoutSeconds: readTimeout)
         let model = modelOption.model
-        let (service, ms) = try timed {
-            try EncryptedInferenceService(modelPath: model, limits: limits, owners: authentication.principalCount)
+        let location = keyStore ?? KeyStoreLocation.beside(model: model)
+        let store = try await location.open()
+        let loaded: (EncryptedInferenceService, Double)
+        do {
+            loaded = try timed {
+                try EncryptedInferenceService(modelPath: model, limits: limits, owners: authentication.principalCount, store: store)
+            }
+        } catch {
+            try? await store?.close()
+            throw error
         }
+        let (service, ms) = loaded
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         var logger = Logger(label: "encml.serve")
         logger.logLevel = logLevel
@@ -96,7 +116,7 @@ struct ServeCommand: AsyncParsableCommand {
             "model": "\(model)", "weights": "\(service.model.weightsFingerprint)",
             "poly_degree": "\(service.context.degree)", "load_ms": "\(String(format: "%.0f", ms))",
             "key_bytes": "\(service.evaluationKeyBytes)", "key_memory_bytes": "\(service.evaluationKeyMemoryBytes)",
-            "workers": "\(limits.inferenceWorkers)",
+            "workers": "\(limits.inferenceWorkers)", "key_store": "\(location.summary)",
         ])
         switch authentication {
         case let .bearerTokens(tokens):
@@ -105,8 +125,10 @@ struct ServeCommand: AsyncParsableCommand {
             logger.warning("INSECURE: --insecure-no-auth: /v1 accepts requests without a token; anyone who reaches this port can upload keys and run inference")
         }
         let host = self.host
-        try await runServer(service: service, configuration: ServerConfiguration(host: host, port: port, authentication: authentication),
-                            logger: logger) { bound in
+        let configuration = ServerConfiguration(host: host, port: port, authentication: authentication,
+                                                shutdownTimeoutSeconds: shutdownTimeout)
+        // Stops on SIGTERM/SIGINT: in-flight requests finish (within --shutdown-timeout), then the store is closed.
+        try await runServer(service: service, configuration: configuration, logger: logger) { bound in
             // Flushed at once: scripts and tests wait for this line to learn the port.
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(bound)\n".utf8))
         }

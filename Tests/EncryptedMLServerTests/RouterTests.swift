@@ -18,12 +18,7 @@ private struct IDBody: Decodable { var id: String }
     let f = ServerFixture.shared
 
     func app(_ service: EncryptedInferenceService, tokens: [String]? = [tokenA, tokenB]) throws -> some ApplicationProtocol {
-        var authentication = ClientAuthentication.insecureNone
-        if let tokens { authentication = .bearerTokens(try BearerTokens(tokens: tokens)) }
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        return buildApplication(service: service, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, authentication: authentication),
-                                logger: logger)
+        try testApplication(service, tokens: tokens)
     }
 
     func bearer(_ token: String) -> HTTPFields { [.authorization: "Bearer \(token)"] }
@@ -67,6 +62,19 @@ private struct IDBody: Decodable { var id: String }
                                                                           ciphertexts: bundle.ciphertexts, keySet: bundle.keySet),
                                                           secretKey: f.keys.secretKey)
                 #expect(predictions.map(\.label) == f.labels(rows))
+            }
+        }
+    }
+
+    @Test func theOpenAPIDocumentIsServedAndNamesEveryRoute() async throws {
+        try await app(try f.service()).test(.router) { client in
+            try await client.execute(uri: "/openapi.yaml", method: .get) { response in
+                #expect(response.status == .ok && response.headers[.contentType] == "application/yaml")
+                let text = String(decoding: response.body.readableBytesView, as: UTF8.self)
+                #expect(text.hasPrefix("openapi: 3.0.3"))
+                for path in ["/health", "/metrics", "/openapi.yaml", "/v1/model", "/v1/keys", "/v1/keys/{id}", "/v1/infer/{id}"] {
+                    #expect(text.contains("\n  \(path):\n"), "\(path) is not documented")
+                }
             }
         }
     }
@@ -136,6 +144,41 @@ private struct IDBody: Decodable { var id: String }
             // Without a token: 401 as a typed error.
             let anonymous = try EncryptedMLClient(transport: RouterTransport(client: testClient), model: f.model, context: f.inference.context)
             await #expect(throws: ClientError.self) { _ = try await anonymous.predict(rows, keys: f.keys) }
+        }
+    }
+
+    @Test func metricsInPrometheusFormatMoveWithRequestsByRouteAndStatus() async throws {
+        let service = try f.service()
+        try await app(service).test(.router) { testClient in
+            func scrape() async throws -> String {
+                try await testClient.execute(uri: "/metrics", method: .get) { response in
+                    #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+                    return String(decoding: response.body.readableBytesView, as: UTF8.self)
+                }
+            }
+            let before = try await scrape()
+            #expect(!before.contains("route=\"/v1/infer/{id}\""))
+            let client = try EncryptedMLClient(transport: RouterTransport(client: testClient), model: f.model,
+                                               context: f.inference.context, token: tokenA)
+            let rows = Array(f.rows[60..<62])
+            #expect(try await client.predict(rows, keys: f.keys).map(\.label) == f.labels(rows))
+            try await testClient.execute(uri: "/v1/infer/feed", method: .post,
+                                         headers: [.authorization: "Bearer \(tokenA)", .contentType: "application/octet-stream"],
+                                         body: ByteBuffer(bytes: Data([1]))) { #expect($0.status == .notFound) }
+            let after = try await scrape()
+            for line in ["# TYPE encml_http_requests_total counter",
+                         "encml_http_requests_total{method=\"POST\",route=\"/v1/keys\",status=\"201\"} 1",
+                         "encml_http_requests_total{method=\"POST\",route=\"/v1/infer/{id}\",status=\"200\"} 1",
+                         "encml_http_requests_total{method=\"POST\",route=\"/v1/infer/{id}\",status=\"404\"} 1",
+                         "encml_http_requests_total{method=\"GET\",route=\"/metrics\",status=\"200\"} 1",
+                         "# TYPE encml_http_request_duration_seconds histogram",
+                         "encml_http_request_duration_seconds_count{route=\"/v1/infer/{id}\"} 2",
+                         "encml_inference_duration_seconds_count 1", "encml_inferred_rows_total 2",
+                         "encml_key_cache_lookups_total{result=\"hit\"} 1", "encml_key_cache_lookups_total{result=\"miss\"} 1",
+                         "encml_errors_total{code=\"unknown_client\"} 1", "encml_registered_clients 1.0",
+                         "encml_registered_key_bytes \(Double(f.keys.evaluationKeyBytes.count))", "encml_inference_queued 0.0"] {
+                #expect(after.contains(line + "\n"), "missing: \(line)")
+            }
         }
     }
 

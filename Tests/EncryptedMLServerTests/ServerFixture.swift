@@ -6,8 +6,10 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
 import Models
 import Plaintext
+import Testing
 
 /// A logistic regression trained on breast_cancer, converted once; its service model and a
 /// client key pair.
@@ -46,9 +48,25 @@ final class ServerFixture: Sendable {
     func labels(_ rows: [[Double]]) -> [String] { rows.map { model.classLabels[model.predictClass(raw: $0)] } }
 
     /// A service over the fixture's model.
-    func service(_ limits: ServiceLimits = ServiceLimits(), owners: Int = 1) throws -> EncryptedInferenceService {
-        try EncryptedInferenceService(model: model, limits: limits, owners: owners)
+    func service(_ limits: ServiceLimits = ServiceLimits(), owners: Int = 1,
+                 store: (any EvaluationKeyStore)? = nil) throws -> EncryptedInferenceService {
+        try EncryptedInferenceService(model: model, limits: limits, owners: owners, store: store)
     }
+}
+
+/// The application over `service`, quiet logs, bearer tokens `tokens` (nil: no authentication).
+func testApplication(_ service: EncryptedInferenceService, tokens: [String]? = [tokenA, tokenB]) throws -> some ApplicationProtocol {
+    var authentication = ClientAuthentication.insecureNone
+    if let tokens { authentication = .bearerTokens(try BearerTokens(tokens: tokens)) }
+    var logger = Logger(label: "test")
+    logger.logLevel = .warning
+    return buildApplication(service: service, configuration: ServerConfiguration(host: "127.0.0.1", port: 0, authentication: authentication),
+                            logger: logger)
+}
+
+/// The principal (key owner) a token stands for.
+func principal(_ token: String) throws -> String {
+    try #require(try BearerTokens(tokens: [token]).principal(for: token)).name
 }
 
 /// Two 32-character tokens for the tests.

@@ -49,19 +49,13 @@ private struct IDBody: Decodable { var id: String }
                      "--eval-keys", evk, "--data", csv, "--mode", mode, "--json"])
     }
 
-    /// The value of an unlabelled Prometheus series in `/metrics`.
-    func metric(_ server: ServerProcess, _ name: String) throws -> Double? {
-        let text = try http("GET", server.base + "/metrics").text
-        let line = text.split(whereSeparator: \.isNewline).first { $0.hasPrefix(name + " ") }
-        return line.flatMap { Double($0.split(separator: " ").last!) }
-    }
-
     @Test func concurrentClientsOverHTTPMatchThePlaintextPolynomialModelAndUploadKeysOnce() throws {
         let dir = try folder()
         defer { try? FileManager.default.removeItem(at: dir) }
         let evk = dir.appendingPathComponent("client.evk").path
         try FileManager.default.copyItem(atPath: chain.path("a.evk"), toPath: evk)
-        let server = try ServerProcess(model: chain.path("a.he.json"))
+        let store = ["--key-store", "sqlite:" + dir.appendingPathComponent("keys.sqlite").path]
+        let server = try ServerProcess(model: chain.path("a.he.json"), extra: store)
         defer { server.stop() }
 
         let health = try http("GET", server.base + "/health")
@@ -98,14 +92,22 @@ private struct IDBody: Decodable { var id: String }
         #expect(log.contains("route=/v1/infer/{id}") && log.contains("status=200"), "\(log.prefix(2000))")
         #expect(!log.contains("ENCML") && log.split(whereSeparator: \.isNewline).allSatisfy { $0.count < 500 })
 
-        // A restarted server has forgotten the keys: the cached id gets a 404, the client re-uploads once.
+        // A restarted server reads the keys back from its SQLite key store: no new upload.
         #expect(server.stop() == 0, "graceful shutdown on SIGTERM")
-        let restarted = try ServerProcess(model: chain.path("a.he.json"))
+        let restarted = try ServerProcess(model: chain.path("a.he.json"), port: server.port, extra: store)  // same URL: the client's cached id
         defer { restarted.stop() }
         let again = try query(restarted, evk: evk, csv: first)
         #expect(again.status == 0, "\(again.stderr)")
         try expectPlaintextAgreement(again.stdout, csv: first, "after restart")
-        #expect(try metric(restarted, "encml_key_uploads_total") == 1)
+        #expect(try metric(restarted, "encml_key_uploads_total") == 0, "served from the key store")
+
+        // With --key-store memory a restart forgets them: the cached id gets a 404, the client re-uploads once.
+        #expect(restarted.stop() == 0)
+        let forgetful = try ServerProcess(model: chain.path("a.he.json"), extra: ["--key-store", "memory"])
+        defer { forgetful.stop() }
+        let third = try query(forgetful, evk: evk, csv: first)
+        #expect(third.status == 0, "\(third.stderr)")
+        #expect(try metric(forgetful, "encml_key_uploads_total") == 1)
     }
 
     @Test func badRequestsGetA4xxWithAJSONReasonAndTheServerKeepsServing() throws {

@@ -15,11 +15,11 @@ final class ServerProcess: @unchecked Sendable {
     private(set) var port = 0
     var base: String { "http://127.0.0.1:\(port)" }
 
-    /// Starts `encml serve --model model --port 0 extra…` and waits (≤ 120 s) until it listens.
-    init(model: String, extra: [String] = []) throws {
+    /// Starts `encml serve --model model --port port extra…` (0: any free port) and waits (≤ 120 s) until it listens.
+    init(model: String, port: Int = 0, extra: [String] = []) throws {
         process.executableURL = CLI.executable
         let authentication = extra.contains("--tokens") || extra.contains("--insecure-no-auth") ? [] : ["--insecure-no-auth"]
-        process.arguments = ["serve", "--model", model, "--host", "127.0.0.1", "--port", "0"] + authentication + extra
+        process.arguments = ["serve", "--model", model, "--host", "127.0.0.1", "--port", "\(port)"] + authentication + extra
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err
@@ -48,8 +48,8 @@ final class ServerProcess: @unchecked Sendable {
         lock.lock()
         let line = output.split(whereSeparator: \.isNewline).first { $0.hasPrefix("listening on http://") } ?? ""
         lock.unlock()
-        port = Int(line.split(separator: ":").last ?? "") ?? 0
-        guard port > 0 else { stop(); throw CocoaError(.featureUnsupported, userInfo: ["line": String(line)]) }
+        self.port = Int(line.split(separator: ":").last ?? "") ?? 0
+        guard self.port > 0 else { stop(); throw CocoaError(.featureUnsupported, userInfo: ["line": String(line)]) }
     }
 
     /// Everything the server logged so far.
@@ -73,7 +73,21 @@ final class ServerProcess: @unchecked Sendable {
         return process.terminationStatus
     }
 
+    /// SIGKILL, as a crash: no shutdown runs. Returns once the process is gone.
+    func crash() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
     deinit { stop() }
+}
+
+/// The value of an unlabelled Prometheus series in the server's `/metrics`.
+func metric(_ server: ServerProcess, _ name: String) throws -> Double? {
+    let text = try http("GET", server.base + "/metrics").text
+    let line = text.split(whereSeparator: \.isNewline).first { $0.hasPrefix(name + " ") }
+    return line.flatMap { Double($0.split(separator: " ").last!) }
 }
 
 /// A blocking HTTP request from the tests (URLSession).
