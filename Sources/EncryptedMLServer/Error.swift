@@ -14,6 +14,8 @@ public struct APIError: Error, Sendable, Encodable, HTTPResponseError, Localized
     public var error: String
     /// Seconds after which a retry may succeed (503 only).
     public var retryAfterSeconds: Int?
+    /// The methods the path accepts (405 only), sent as the `Allow` header.
+    public var allowedMethods: [String]?
 
     enum CodingKeys: String, CodingKey { case status, code, error }
 
@@ -54,6 +56,7 @@ public struct APIError: Error, Sendable, Encodable, HTTPResponseError, Localized
         let body = (try? encoder.encode(self)) ?? Data("{\"status\":\(status.code)}".utf8)
         var headers: HTTPFields = [.contentType: "application/json"]
         if let retryAfterSeconds { headers[.retryAfter] = String(retryAfterSeconds) }
+        if let allowedMethods { headers[.allow] = allowedMethods.joined(separator: ", ") }
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: body)))
     }
 

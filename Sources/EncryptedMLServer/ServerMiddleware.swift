@@ -12,9 +12,12 @@ struct ErrorMappingMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound
                     && AccessLogMiddleware<Context>.route(of: request.uri.path) != "other" {
-            // The router found no handler for this method on a path it serves: 405, not 404.
-            throw APIError(status: 405, code: "method_not_allowed",
-                           error: "\(request.method.rawValue) is not allowed on \(request.uri.path); see GET /openapi.yaml")
+            // The router found no handler for this method on a path it serves: 405 with Allow, not 404.
+            let route = AccessLogMiddleware<Context>.route(of: request.uri.path)
+            var refusal = APIError(status: 405, code: "method_not_allowed",
+                                   error: "\(request.method.rawValue) is not allowed on \(request.uri.path); see GET /openapi.yaml")
+            refusal.allowedMethods = AccessLogMiddleware<Context>.methods(of: route)
+            throw refusal
         } catch {
             throw APIError.from(error)
         }
@@ -36,6 +39,16 @@ struct AccessLogMiddleware<Context: RequestContext>: RouterMiddleware {
         default:
             if path.hasPrefix("/v1/infer/") { return "/v1/infer/{id}" }
             return path.hasPrefix("/v1/keys/") ? "/v1/keys/{id}" : "other"
+        }
+    }
+
+    /// The methods a route template accepts (the `Allow` header of a 405). O(1).
+    static func methods(of route: String) -> [String] {
+        switch route {
+        case "/v1/keys": return ["GET", "POST"]
+        case "/v1/keys/{id}": return ["DELETE"]
+        case "/v1/infer/{id}": return ["POST"]
+        default: return ["GET"]
         }
     }
 

@@ -79,6 +79,21 @@ private struct IDBody: Decodable { var id: String }
         }
     }
 
+    /// Another method on a served path is 405 with an `Allow` header naming the path's methods
+    /// (what schemathesis's unsupported_method check asks), not 404.
+    @Test func anotherMethodOnAServedPathIs405WithTheAllowedMethods() async throws {
+        try await app(try f.service()).test(.router) { client in
+            for (uri, method, allowed) in [("/v1/keys", HTTPRequest.Method.put, "GET, POST"), ("/v1/keys/abc", .get, "DELETE"),
+                                           ("/v1/infer/abc", .get, "POST"), ("/health", .post, "GET")] {
+                try await client.execute(uri: uri, method: method, headers: bearer(tokenA)) { response in
+                    #expect(response.status == .methodNotAllowed, "\(method) \(uri)")
+                    #expect(response.headers[.allow] == allowed, "\(method) \(uri): \(response.headers[.allow] ?? "no Allow")")
+                }
+            }
+            try await client.execute(uri: "/v1/nothing", method: .get, headers: bearer(tokenA)) { #expect($0.status == .notFound) }
+        }
+    }
+
     @Test func keyUploadsOfAnotherSizeAreRefusedFromTheirContentLength() async throws {
         let service = try f.service()
         try await app(service).test(.router) { client in
