@@ -212,22 +212,29 @@ def bench_openfhe(name, reps):
     return out
 
 
-def run_ours(sets, reps, clock):
+def run_ours(sets, reps, clock, parallel=False):
+    """`encml bench --json`: the primitives per set, and the inference figures under
+    "inference" when encml finds notebooks-data. `parallel` processes limbs on every core."""
     exe = os.path.join(ROOT, ".build", "release", "encml")
     if not os.path.exists(exe):
         sys.exit(f"{exe} not found: build it with swift build -c release -Xswiftc -target-cpu -Xswiftc native --product encml")
     cmd = [exe, "bench", "--json", "--repetitions", str(reps), "--sets", ",".join(sets)]
     if clock == "cpu":
         cmd.append("--cpu-time")
+    if parallel:
+        cmd.append("--parallel")
     res = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    prims = json.loads(res.stdout)["primitives"]
-    return {name: {(k[:-3] if k.endswith("_ms") else k): v for k, v in prims[name].items()} for name in sets}
+    report = json.loads(res.stdout)
+    out = {name: {(k[:-3] if k.endswith("_ms") else k): v for k, v in report["primitives"][name].items()} for name in sets}
+    if "inference" in report:
+        out["inference"] = report["inference"]
+    return out
 
 
-def run_peer_subprocess(peer, python, sets, reps, clock):
+def run_peer_subprocess(peer, python, sets, reps, clock, threads=1):
     cmd = python.split() + [os.path.abspath(__file__), "--peer", peer, "--sets", ",".join(sets), "--repetitions", str(reps),
                             "--clock", clock]
-    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     if "PYENV_VERSION=" in python:
         parts = python.split()
         env.update(dict(p.split("=", 1) for p in parts if "=" in p))

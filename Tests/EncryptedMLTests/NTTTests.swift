@@ -73,6 +73,44 @@ import Testing
         #expect(x == a)
     }
 
+    /// The double-precision butterflies give the integer butterflies' residues exactly, over
+    /// random inputs and the extremes of the input ranges ([0, 4q) forward, [0, 2q) inverse),
+    /// up to the largest eligible prime (44 bits) and down to N = 2.
+    @Test(arguments: [(2, 30), (4, 40), (16, 44), (4096, 40), (8192, 44), (32768, 40), (32768, 44)])
+    func floatingPointTransformsEqualTheIntegerTransforms(degree: Int, bits: Int) throws {
+        let q = try Modulus.nttPrimes(bitSizes: [bits], polyDegree: degree)[0]
+        let t = try NTTTables(modulus: Modulus(q), degree: degree)
+        #expect(t.usesFloatingPoint)
+        var rng = TestRNG(seed: UInt64(degree * 100 + bits))
+        let inputs: [(forward: [UInt64], inverse: [UInt64])] = [
+            ((0..<degree).map { _ in rng.next() % (4 * q) }, (0..<degree).map { _ in rng.next() % (2 * q) }),
+            ([UInt64](repeating: 4 * q - 1, count: degree), [UInt64](repeating: 2 * q - 1, count: degree)),
+            ([UInt64](repeating: 0, count: degree), [UInt64](repeating: 0, count: degree)),
+            ((0..<degree).map { $0 % 2 == 0 ? 4 * q - 1 : 0 }, (0..<degree).map { $0 % 2 == 0 ? 0 : 2 * q - 1 }),
+        ]
+        for (forwardInput, inverseInput) in inputs {
+            var integer = forwardInput, floating = forwardInput
+            integer.withUnsafeMutableBufferPointer { t.forwardLazyInteger($0.baseAddress!) }
+            floating.withUnsafeMutableBufferPointer { t.forwardFloating($0.baseAddress!) }
+            #expect(floating == integer.map { $0 % q })
+            integer = inverseInput
+            floating = inverseInput
+            integer.withUnsafeMutableBufferPointer { t.inverseInteger($0.baseAddress!) }
+            floating.withUnsafeMutableBufferPointer { t.inverseFloating($0.baseAddress!) }
+            #expect(floating == integer)
+        }
+    }
+
+    /// Primes of 44 bits and more keep the integer butterflies (the error analysis stops there).
+    @Test func primesFromTwoToTheFortyFourTakeTheIntegerTransforms() throws {
+        for bits in [45, 50, 60] {
+            let q = try Modulus.nttPrimes(bitSizes: [bits], polyDegree: 1024)[0]
+            #expect(!(try NTTTables(modulus: Modulus(q), degree: 1024)).usesFloatingPoint)
+        }
+        #expect(!NTTTables.floatingPointEligible(modulus: (1 << 44) + 1, degree: 1024))
+        #expect(!NTTTables.floatingPointEligible(modulus: 97, degree: 1 << 18))
+    }
+
     @Test func galoisPermutationInEvaluationFormEqualsCoefficientAutomorphism() throws {
         let n = 256
         let q = try Modulus.nttPrimes(bitSizes: [40], polyDegree: n)[0]

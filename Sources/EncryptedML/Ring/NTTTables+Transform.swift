@@ -1,9 +1,19 @@
 extension NTTTables {
-    /// Forward negacyclic NTT in place with Harvey lazy butterflies and Shoup twiddles.
-    /// Input in `[0, 4q)`; output in `[0, 4q)` (no final reduction).
-    /// Cost: (N/2)·log N butterflies, each one Shoup multiplication.
+    /// Forward negacyclic NTT in place. Input in `[0, 4q)`; output in `[0, 4q)` (no final
+    /// reduction; `[0, q)` on the floating-point path). Primes below 2^44 take the
+    /// floating-point butterflies (`forwardFloating`, about twice as fast), the others the
+    /// integer ones (`forwardLazyInteger`); both give the same residues.
+    /// Cost: (N/2)·log N butterflies.
     @inlinable
     public func forwardLazy(_ a: UnsafeMutablePointer<UInt64>) {
+        if usesFloatingPoint { forwardFloating(a) } else { forwardLazyInteger(a) }
+    }
+
+    /// Forward negacyclic NTT in place with Harvey lazy butterflies and Shoup twiddles, on any
+    /// prime below 2^62. Input in `[0, 4q)`; output in `[0, 4q)` (no final reduction).
+    /// Cost: (N/2)·log N butterflies, each one Shoup multiplication.
+    @inlinable
+    public func forwardLazyInteger(_ a: UnsafeMutablePointer<UInt64>) {
         let q = modulus.value
         let twoQ = modulus.twiceValue
         let n = degree
@@ -96,7 +106,11 @@ extension NTTTables {
     /// Cost: `forwardLazy` plus one pass of conditional subtractions.
     @inlinable
     public func forward(_ a: UnsafeMutablePointer<UInt64>) {
-        forwardLazy(a)
+        if usesFloatingPoint {
+            forwardFloating(a)  // already in [0, q)
+            return
+        }
+        forwardLazyInteger(a)
         let q = modulus.value
         let twoQ = modulus.twiceValue
         for j in 0..<degree {
@@ -106,11 +120,20 @@ extension NTTTables {
         }
     }
 
-    /// Inverse negacyclic NTT in place (Gentleman–Sande lazy butterflies), including the
-    /// `N^(−1)` factor. Input in `[0, 2q)`; output in `[0, q)`.
-    /// Cost: (N/2)·log N butterflies plus N Shoup multiplications.
+    /// Inverse negacyclic NTT in place, including the `N^(−1)` factor. Input in `[0, 2q)`;
+    /// output in `[0, q)`. Primes below 2^44 take the floating-point butterflies
+    /// (`inverseFloating`), the others the integer ones (`inverseInteger`).
+    /// Cost: (N/2)·log N butterflies plus N multiplications.
     @inlinable
     public func inverse(_ a: UnsafeMutablePointer<UInt64>) {
+        if usesFloatingPoint { inverseFloating(a) } else { inverseInteger(a) }
+    }
+
+    /// Inverse negacyclic NTT in place (Gentleman–Sande lazy butterflies, Shoup twiddles), on
+    /// any prime below 2^62, including the `N^(−1)` factor. Input in `[0, 2q)`; output in `[0, q)`.
+    /// Cost: (N/2)·log N butterflies plus N Shoup multiplications.
+    @inlinable
+    public func inverseInteger(_ a: UnsafeMutablePointer<UInt64>) {
         let q = modulus.value
         let twoQ = modulus.twiceValue
         let n = degree

@@ -23,6 +23,15 @@ public struct NTTTables: Sendable {
     /// `N^(−1) mod q` and its Shoup constant.
     @usableFromInline let degreeInverse: UInt64
     @usableFromInline let degreeInverseShoup: UInt64
+    /// Whether the transforms take the floating-point butterflies (`q < 2^44`, N ≤ 2^17; see
+    /// `forwardFloating`).
+    public let usesFloatingPoint: Bool
+    /// The roots as Doubles for the floating-point butterflies (empty when not used), and the
+    /// last inverse stage's constants `N^(−1)` and `ψ^(−bitrev(1))·N^(−1)`.
+    @usableFromInline let forwardRootsFloating: [Double]
+    @usableFromInline let inverseRootsFloating: [Double]
+    @usableFromInline let degreeInverseFloating: Double
+    @usableFromInline let lastInverseRootFloating: Double
 
     /// Builds the tables. Cost: O(N) modular multiplications.
     /// - Throws: `EncryptedMLError.invalidParameters` when `q ≢ 1 (mod 2N)`.
@@ -59,6 +68,11 @@ public struct NTTTables: Sendable {
         let nInv = modulus.inverse(UInt64(degree))!
         self.degreeInverse = nInv
         self.degreeInverseShoup = modulus.shoup(nInv)
+        usesFloatingPoint = NTTTables.floatingPointEligible(modulus: modulus.value, degree: degree)
+        forwardRootsFloating = usesFloatingPoint ? fwd.map { Double($0) } : []
+        inverseRootsFloating = usesFloatingPoint ? inv.map { Double($0) } : []
+        degreeInverseFloating = Double(nInv)
+        lastInverseRootFloating = Double(modulus.multiply(inv[1], nInv))
     }
 
     /// Reverses the low `bits` bits of `x` (swap-mask method, branch-free). Cost: ~12 operations.
