@@ -14,7 +14,7 @@ public struct ServiceLimits: Sendable, Codable, Equatable {
     /// Most key sets one principal (bearer token, or the anonymous one) keeps; registering one
     /// more evicts that principal's least recently used.
     public var maxRegisteredClients: Int
-    /// Memory budget of the key registry, in bytes of deserialized keys (about 5–7× their
+    /// Memory budget of the key registry, in bytes of deserialized keys (about 2.5–3× their
     /// upload size); split evenly between the principals.
     public var maxKeyMemoryBytes: Int
     /// Serialized bytes of evaluation keys a key store keeps, split evenly between the

@@ -34,7 +34,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(name: .customLong("insecure-no-auth"), help: "Serve /v1 without authentication: anyone who reaches the port may upload keys and run inference.")
     var insecureNoAuth = false
 
-    @Option(name: .customLong("max-key-memory"), help: "Memory budget of the registered evaluation keys, in bytes (as held in memory, about 5–7× their upload size), split evenly between the tokens.")
+    @Option(name: .customLong("max-key-memory"), help: "Memory budget of the registered evaluation keys, in bytes (as held in memory, about 2.5–3× their upload size), split evenly between the tokens.")
     var maxKeyMemory: Int = ServiceLimits().maxKeyMemoryBytes
 
     @Option(name: .customLong("key-store"), help: "Where evaluation keys are kept: sqlite:PATH (default: MODEL.he.keys.sqlite beside the model), postgres://USER@HOST:PORT/DB (shared by replicas; password in PGPASSWORD) or memory (lost on restart).")

@@ -86,7 +86,7 @@ import Foundation
             }
             #expect(a == key.a, "element \(element): the stored a is not the seed expansion in canonical order")
             let b = key.b
-            rebuilt[element] = KeySwitchingKey(b: b, a: a, bShoup: ctx.shoupConstants(b), aShoup: ctx.shoupConstants(a),
+            rebuilt[element] = KeySwitchingKey(b: b, a: a,
                                                digitCount: key.digitCount, seed: key.seed, permutation: key.permutation)
             #expect(rebuilt[element]!.b == b)
         }

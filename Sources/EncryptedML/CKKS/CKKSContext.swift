@@ -147,8 +147,7 @@ public final class CKKSContext: Sendable {
                                          permutation: GaloisPermutation? = nil) throws -> KeySwitchingKey {
         try keySwitcher.makeKey(from: target, secret: secretKey.poly, sampler: sampler, permutation: permutation)
     }
-    /// Shoup constants of digit-major key material.
-    package func shoupConstants(_ words: [UInt64]) -> [UInt64] { keySwitcher.shoupConstants(words) }
+
     /// A small signed polynomial in evaluation form over `moduli` (see `CKKSSampler`).
     package func smallPolynomial(_ coefficients: [Int8], moduli: [Modulus], tables: [NTTTables])
         -> RNSPolynomial<Evaluation>

@@ -60,10 +60,6 @@ public struct KeySwitchingKey: Sendable {
     let storedB: [UInt64]
     /// `a_j` for each digit, same layout.
     let storedA: [UInt64]
-    /// Shoup constants `⌊b·2^64/q⌋` and `⌊a·2^64/q⌋` of every stored word (keys are fixed
-    /// operands, so the inner product of key switching uses Shoup products).
-    let storedBShoup: [UInt64]
-    let storedAShoup: [UInt64]
     /// Number of digits.
     public let digitCount: Int
     /// The 32-byte seed the `a_j` were expanded from.
@@ -72,22 +68,18 @@ public struct KeySwitchingKey: Sendable {
     public let permutation: GaloisPermutation?
 
     /// Creates a key from its words in canonical slot order (as generated, or as read back from
-    /// a file with `a` re-expanded from the seed) and their Shoup constants. A Galois key is
+    /// a file with `a` re-expanded from the seed). No Shoup constants are kept: the inner product
+    /// sums full 128-bit products and reduces once, so a key costs 2·digits·(L+K+1)·N words. A Galois key is
     /// stored scattered by σ^(−1) (`stored[source[k]] = canonical[k]`), so that the inner product
     /// `Σ_j σ(d_j)·K_j = σ(Σ_j d_j·K'_j)` runs unpermuted and vectorized, with a single gather of
     /// each output limb. Cost: one scatter pass over the key for a Galois key.
-    package init(b: [UInt64], a: [UInt64], bShoup: [UInt64], aShoup: [UInt64], digitCount: Int, seed: [UInt8],
-                 permutation: GaloisPermutation?) {
+    package init(b: [UInt64], a: [UInt64], digitCount: Int, seed: [UInt8], permutation: GaloisPermutation?) {
         if let permutation {
             storedB = KeySwitchingKey.scatter(b, permutation)
             storedA = KeySwitchingKey.scatter(a, permutation)
-            storedBShoup = KeySwitchingKey.scatter(bShoup, permutation)
-            storedAShoup = KeySwitchingKey.scatter(aShoup, permutation)
         } else {
             storedB = b
             storedA = a
-            storedBShoup = bShoup
-            storedAShoup = aShoup
         }
         self.digitCount = digitCount
         self.seed = seed

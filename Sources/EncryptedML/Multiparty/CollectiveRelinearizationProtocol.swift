@@ -114,7 +114,7 @@ public struct CollectiveRelinearizationProtocol: Sendable {
         }
         let b = KeySwitchingGadget.words(bs)
         let a = KeySwitchingGadget.words(aggregate.h1)
-        return KeySwitchingKey(b: b, a: a, bShoup: context.shoupConstants(b), aShoup: context.shoupConstants(a),
+        return KeySwitchingKey(b: b, a: a,
                                digitCount: digits, seed: [UInt8](repeating: 0, count: 32), permutation: nil)
     }
 }

@@ -38,8 +38,8 @@ extension CKKSEvaluationKeys {
         return EncMLFormat.headerSize + 4 + 4 * rotationCount + 4 + keys * keySize(context: context)
     }
 
-    /// Bytes the deserialized keys occupy in memory (the `a_j` expanded, the Shoup companions
-    /// of `a_j` and `b_j`, a slot permutation per Galois key): about 5–7× the file size.
+    /// Bytes the deserialized keys occupy in memory (`b_j` and the expanded `a_j` as 64-bit
+    /// words, a slot permutation per Galois key; no Shoup companions): about 2.5–3× the file size.
     /// Cost: O(limbs).
     /// - Parameters:
     ///   - context: the parameters the keys are for.
@@ -49,7 +49,7 @@ extension CKKSEvaluationKeys {
     public static func inMemorySize(context: CKKSContext, rotationCount: Int, conjugation: Bool = false) -> Int {
         let galois = rotationCount + (conjugation ? 1 : 0)
         let words = context.digitCount(level: context.maxLevel) * context.keyModuli.count * context.degree
-        return (1 + galois) * 4 * words * 8 + galois * context.degree * 8
+        return (1 + galois) * 2 * words * 8 + galois * context.degree * 8
     }
 
     /// `5^k mod 2N` by square-and-multiply: O(log k) (the element of a left rotation by k).
