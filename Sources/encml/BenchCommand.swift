@@ -180,18 +180,19 @@ enum BenchPrimitives {
         timed("ntt_inverse_ms") {
             buffer.withUnsafeMutableBufferPointer { tables.inverse($0.baseAddress!) }
         }
-        // The second prime (a scaling prime, below 2^44 in both sets): the transforms take the
-        // floating-point butterflies; the integer ones are timed beside them for comparison.
-        let second = try NTTTables(modulus: context.ciphertextModuli[1], degree: context.degree)
+        // The second prime (a scaling prime, below 2^44 in both sets): the floating-point and the
+        // integer butterflies timed side by side, and which one this build uses by default.
+        let second = try NTTTables(modulus: context.ciphertextModuli[1], degree: context.degree, floatingPoint: true)
+        result["ntt_q1_default_is_floating_point"] = NTTTables.floatingPointIsFaster ? 1 : 0
         var secondBuffer = (0..<context.degree).map { UInt64($0) % context.ciphertextModuli[1].value }
         timed("ntt_forward_q1_ms") {
-            secondBuffer.withUnsafeMutableBufferPointer { second.forward($0.baseAddress!) }
+            secondBuffer.withUnsafeMutableBufferPointer { second.forwardFloating($0.baseAddress!) }
         }
         timed("ntt_forward_q1_integer_ms") {
             secondBuffer.withUnsafeMutableBufferPointer { second.forwardLazyInteger($0.baseAddress!) }
         }
         timed("ntt_inverse_q1_ms") {
-            secondBuffer.withUnsafeMutableBufferPointer { second.inverse($0.baseAddress!) }
+            secondBuffer.withUnsafeMutableBufferPointer { second.inverseFloating($0.baseAddress!) }
         }
         timed("ntt_inverse_q1_integer_ms") {
             secondBuffer.withUnsafeMutableBufferPointer { second.inverseInteger($0.baseAddress!) }

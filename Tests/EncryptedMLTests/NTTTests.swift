@@ -79,8 +79,9 @@ import Testing
     @Test(arguments: [(2, 30), (4, 40), (16, 44), (4096, 40), (8192, 44), (32768, 40), (32768, 44)])
     func floatingPointTransformsEqualTheIntegerTransforms(degree: Int, bits: Int) throws {
         let q = try Modulus.nttPrimes(bitSizes: [bits], polyDegree: degree)[0]
-        let t = try NTTTables(modulus: Modulus(q), degree: degree)
+        let t = try NTTTables(modulus: Modulus(q), degree: degree, floatingPoint: true)
         #expect(t.usesFloatingPoint)
+        #expect(try NTTTables(modulus: Modulus(q), degree: degree).usesFloatingPoint == NTTTables.floatingPointIsFaster)
         var rng = TestRNG(seed: UInt64(degree * 100 + bits))
         let inputs: [(forward: [UInt64], inverse: [UInt64])] = [
             ((0..<degree).map { _ in rng.next() % (4 * q) }, (0..<degree).map { _ in rng.next() % (2 * q) }),
@@ -101,11 +102,13 @@ import Testing
         }
     }
 
-    /// Primes of 44 bits and more keep the integer butterflies (the error analysis stops there).
+    /// Primes of 44 bits and more keep the integer butterflies (the error analysis stops there),
+    /// and asking for the floating-point ones there is refused.
     @Test func primesFromTwoToTheFortyFourTakeTheIntegerTransforms() throws {
         for bits in [45, 50, 60] {
             let q = try Modulus.nttPrimes(bitSizes: [bits], polyDegree: 1024)[0]
             #expect(!(try NTTTables(modulus: Modulus(q), degree: 1024)).usesFloatingPoint)
+            #expect(throws: EncryptedMLError.self) { try NTTTables(modulus: Modulus(q), degree: 1024, floatingPoint: true) }
         }
         #expect(!NTTTables.floatingPointEligible(modulus: (1 << 44) + 1, degree: 1024))
         #expect(!NTTTables.floatingPointEligible(modulus: 97, degree: 1 << 18))

@@ -27,6 +27,30 @@ extension NTTTables {
         q < floatingPointModulusBound && n <= floatingPointMaxDegree
     }
 
+    /// Whether this build's floating-point butterflies beat its integer ones, measured once per
+    /// process (the best of 7 forward transforms of each kind, N = 4096, a 40-bit prime: about
+    /// 1 ms). They are twice as fast when the compiler may use FMA and 256-bit vectors
+    /// (`-target-cpu native` on an AVX2 machine) and several times slower when each fused
+    /// multiply–add is a library call (a baseline x86-64 build), so the choice follows the build,
+    /// not the machine alone. Either choice gives the same residues.
+    public static let floatingPointIsFaster: Bool = {
+        let n = 4096
+        guard let q = try? Modulus.nttPrimes(bitSizes: [40], polyDegree: n)[0],
+              let floating = try? NTTTables(modulus: Modulus(q), degree: n, floatingPoint: true) else { return false }
+        let clock = ContinuousClock()
+        var words = (0..<n).map { UInt64($0) &* 0x9E37_79B9 % q }
+        var best = (floating: Duration.seconds(1), integer: Duration.seconds(1))
+        words.withUnsafeMutableBufferPointer { buffer in
+            let limb = buffer.baseAddress!
+            for _ in 0..<7 {
+                best.floating = Swift.min(best.floating, clock.measure { floating.forwardFloating(limb) })
+                best.integer = Swift.min(best.integer, clock.measure { floating.forwardLazyInteger(limb) })
+                for k in 0..<n { limb[k] %= q }
+            }
+        }
+        return best.floating < best.integer
+    }()
+
     /// 1.5·2^52: `(y + magic) − magic` rounds |y| < 2^51 to the nearest integer.
     @usableFromInline static let roundingMagic = 0x1.8p52
 
@@ -66,53 +90,46 @@ extension NTTTables {
     /// two conversion passes.
     @inlinable
     public func forwardFloating(_ a: UnsafeMutablePointer<UInt64>) {
-        precondition(usesFloatingPoint, "forwardFloating needs a prime below 2^44")
         let n = degree
-        let q = Double(modulus.value)
-        let qInverse = 1 / q
-        a.withMemoryRebound(to: Double.self, capacity: n) { d in
-            for j in 0..<n { d[j] = NTTTables.valueFloating(d[j]) }
-            forwardRootsFloating.withUnsafeBufferPointer { rootsBuffer in
-                let roots = rootsBuffer.baseAddress!
-                var m = 1
-                var t = n >> 1
-                while m < n {
-                    if t == 1 {
-                        for i in 0..<m {
-                            let u = d[2 * i]
-                            let p = NTTTables.multiplyModFloating(d[2 * i + 1], roots[m + i], q: q, qInverse: qInverse)
-                            d[2 * i] = u + p
-                            d[2 * i + 1] = u - p
-                        }
-                    } else if t == 2 {
-                        for i in 0..<m {
-                            let w = roots[m + i]
-                            let x = d + 4 * i
-                            let u0 = x[0], u1 = x[1]
-                            let p0 = NTTTables.multiplyModFloating(x[2], w, q: q, qInverse: qInverse)
-                            let p1 = NTTTables.multiplyModFloating(x[3], w, q: q, qInverse: qInverse)
-                            x[0] = u0 + p0
-                            x[1] = u1 + p1
-                            x[2] = u0 - p0
-                            x[3] = u1 - p1
-                        }
-                    } else {
-                        var x = d
-                        for i in 0..<m {
-                            let w = roots[m + i]
-                            let y = x + t
-                            for j in 0..<t {
-                                let u = x[j]
-                                let p = NTTTables.multiplyModFloating(y[j], w, q: q, qInverse: qInverse)
-                                x[j] = u + p
-                                y[j] = u - p
-                            }
-                            x += 2 * t
-                        }
+        withFloatingResidues(a, roots: forwardRootsFloating) { d, roots, q, qInverse in
+            var m = 1
+            var t = n >> 1
+            while m < n {
+                if t == 1 {
+                    for i in 0..<m {
+                        let u = d[2 * i]
+                        let p = NTTTables.multiplyModFloating(d[2 * i + 1], roots[m + i], q: q, qInverse: qInverse)
+                        d[2 * i] = u + p
+                        d[2 * i + 1] = u - p
                     }
-                    m <<= 1
-                    t >>= 1
+                } else if t == 2 {
+                    for i in 0..<m {
+                        let w = roots[m + i]
+                        let x = d + 4 * i
+                        let u0 = x[0], u1 = x[1]
+                        let p0 = NTTTables.multiplyModFloating(x[2], w, q: q, qInverse: qInverse)
+                        let p1 = NTTTables.multiplyModFloating(x[3], w, q: q, qInverse: qInverse)
+                        x[0] = u0 + p0
+                        x[1] = u1 + p1
+                        x[2] = u0 - p0
+                        x[3] = u1 - p1
+                    }
+                } else {
+                    var x = d
+                    for i in 0..<m {
+                        let w = roots[m + i]
+                        let y = x + t
+                        for j in 0..<t {
+                            let u = x[j]
+                            let p = NTTTables.multiplyModFloating(y[j], w, q: q, qInverse: qInverse)
+                            x[j] = u + p
+                            y[j] = u - p
+                        }
+                        x += 2 * t
+                    }
                 }
+                m <<= 1
+                t >>= 1
             }
             for j in 0..<n {
                 d[j] = NTTTables.wordFloating(NTTTables.reduceFloating(d[j], q: q, qInverse: qInverse), q: q)
@@ -126,50 +143,58 @@ extension NTTTables {
     /// two conversion passes.
     @inlinable
     public func inverseFloating(_ a: UnsafeMutablePointer<UInt64>) {
-        precondition(usesFloatingPoint, "inverseFloating needs a prime below 2^44")
+        let n = degree
+        withFloatingResidues(a, roots: inverseRootsFloating) { d, roots, q, qInverse in
+            var m = n >> 1
+            var t = 1
+            while m > 1 {
+                if t == 1 {
+                    for i in 0..<m {
+                        let u = d[2 * i], v = d[2 * i + 1]
+                        d[2 * i] = NTTTables.reduceFloating(u + v, q: q, qInverse: qInverse)
+                        d[2 * i + 1] = NTTTables.multiplyModFloating(u - v, roots[m + i], q: q, qInverse: qInverse)
+                    }
+                } else {
+                    var x = d
+                    for i in 0..<m {
+                        let w = roots[m + i]
+                        let y = x + t
+                        for j in 0..<t {
+                            let u = x[j], v = y[j]
+                            x[j] = NTTTables.reduceFloating(u + v, q: q, qInverse: qInverse)
+                            y[j] = NTTTables.multiplyModFloating(u - v, w, q: q, qInverse: qInverse)
+                        }
+                        x += 2 * t
+                    }
+                }
+                m >>= 1
+                t <<= 1
+            }
+            // Last stage (m = 1) merged with the N^(−1) scaling.
+            let half = n >> 1
+            let nInverse = degreeInverseFloating
+            let w = lastInverseRootFloating
+            let y = d + half
+            for j in 0..<half {
+                let u = d[j], v = y[j]
+                d[j] = NTTTables.wordFloating(NTTTables.multiplyModFloating(u + v, nInverse, q: q, qInverse: qInverse), q: q)
+                y[j] = NTTTables.wordFloating(NTTTables.multiplyModFloating(u - v, w, q: q, qInverse: qInverse), q: q)
+            }
+        }
+    }
+
+    /// Runs `body(residues, roots, q, 1/q)` on the limb `a` reinterpreted in place as exact
+    /// Doubles (`valueFloating` of every word); `body` leaves every slot as a word again
+    /// (`wordFloating`). Cost: one pass over the limb.
+    @inlinable @inline(__always)
+    func withFloatingResidues(_ a: UnsafeMutablePointer<UInt64>, roots: [Double],
+                              _ body: (UnsafeMutablePointer<Double>, UnsafePointer<Double>, Double, Double) -> Void) {
+        precondition(usesFloatingPoint, "the floating-point transforms need a prime below 2^44")
         let n = degree
         let q = Double(modulus.value)
-        let qInverse = 1 / q
         a.withMemoryRebound(to: Double.self, capacity: n) { d in
             for j in 0..<n { d[j] = NTTTables.valueFloating(d[j]) }
-            inverseRootsFloating.withUnsafeBufferPointer { rootsBuffer in
-                let roots = rootsBuffer.baseAddress!
-                var m = n >> 1
-                var t = 1
-                while m > 1 {
-                    if t == 1 {
-                        for i in 0..<m {
-                            let u = d[2 * i], v = d[2 * i + 1]
-                            d[2 * i] = NTTTables.reduceFloating(u + v, q: q, qInverse: qInverse)
-                            d[2 * i + 1] = NTTTables.multiplyModFloating(u - v, roots[m + i], q: q, qInverse: qInverse)
-                        }
-                    } else {
-                        var x = d
-                        for i in 0..<m {
-                            let w = roots[m + i]
-                            let y = x + t
-                            for j in 0..<t {
-                                let u = x[j], v = y[j]
-                                x[j] = NTTTables.reduceFloating(u + v, q: q, qInverse: qInverse)
-                                y[j] = NTTTables.multiplyModFloating(u - v, w, q: q, qInverse: qInverse)
-                            }
-                            x += 2 * t
-                        }
-                    }
-                    m >>= 1
-                    t <<= 1
-                }
-                // Last stage (m = 1) merged with the N^(−1) scaling.
-                let half = n >> 1
-                let nInverse = degreeInverseFloating
-                let w = lastInverseRootFloating
-                let y = d + half
-                for j in 0..<half {
-                    let u = d[j], v = y[j]
-                    d[j] = NTTTables.wordFloating(NTTTables.multiplyModFloating(u + v, nInverse, q: q, qInverse: qInverse), q: q)
-                    y[j] = NTTTables.wordFloating(NTTTables.multiplyModFloating(u - v, w, q: q, qInverse: qInverse), q: q)
-                }
-            }
+            roots.withUnsafeBufferPointer { body(d, $0.baseAddress!, q, 1 / q) }
         }
     }
 }
