@@ -3,7 +3,7 @@
 SWIFT_FLAGS := -c release -Xswiftc -target-cpu -Xswiftc native
 ENCML := .build/release/encml
 
-.PHONY: deps build test demo demo-collab bench bench-collab bench-train serve-load serve-load-replicas serve-check fuzz clean
+.PHONY: deps build test demo demo-collab bench bench-collab bench-train serve-load serve-load-replicas bench-multicore serve-check fuzz clean
 
 deps:
 	@pkg-config --exists openblas 2>/dev/null || { \
@@ -44,6 +44,14 @@ bench-train: deps
 # 127.0.0.1 (Python stdlib), after a stream of 20 key uploads (server RSS per upload).
 serve-load: build
 	python3 Benchmarks/load/serve_load.py --clients 8 --duration 60 --max-requests 20000 --key-uploads 20
+
+# Every core: CKKS primitives and encrypted inference on one thread and on all (ours with
+# --parallel against OpenFHE with OpenMP, wall clock), then the server's throughput with one
+# inference worker and with one per core.
+bench-multicore: build
+	python3 Benchmarks/peers/multicore.py
+	python3 Benchmarks/load/serve_load.py --clients 8 --duration 20 --workers 1
+	python3 Benchmarks/load/serve_load.py --clients 8 --duration 20
 
 # The same load on PostgreSQL (a throw-away cluster on 127.0.0.1; apt-get install postgresql):
 # one replica, then two replicas sharing the keys (each client uploads through one replica and

@@ -20,7 +20,7 @@ key uploads are reported per replica.
 Python standard library only; loopback (127.0.0.1) only.
 
 Usage: python3 Benchmarks/load/serve_load.py [--encml .build/release/encml] [--clients 8]
-       [--duration 60] [--max-requests 20000] [--rows 1] [--max-clients 8] [--key-uploads 0]
+       [--duration 60] [--max-requests 20000] [--rows 1] [--max-clients 8] [--key-uploads 0] [--workers N]
        [--replicas 1] [--postgres] [--json]
 """
 import argparse, glob, http.client, json, os, re, secrets, socket, subprocess, sys, tempfile, threading, time
@@ -101,6 +101,7 @@ def main():
     p.add_argument("--max-clients", type=int, default=8, help="server key-cache limit (--max-clients)")
     p.add_argument("--key-uploads", type=int, default=0, help="fresh key sets uploaded under one token before the run (RSS)")
     p.add_argument("--replicas", type=int, default=1, help="encml serve processes sharing one key store")
+    p.add_argument("--workers", type=int, help="inference threads per server (encml serve --workers; default: one per core)")
     p.add_argument("--postgres", action="store_true", help="key store: a throw-away PostgreSQL cluster")
     p.add_argument("--json", action="store_true")
     a = p.parse_args()
@@ -132,7 +133,8 @@ def main():
         for _ in range(a.replicas):
             servers.append(subprocess.Popen([a.encml, "serve", "--model", f("m.he.json"), "--host", "127.0.0.1", "--port", "0",
                                              "--max-clients", str(a.max_clients), "--tokens", f("tokens.txt"),
-                                             "--key-store", store_url, "--log-level", "warning"],
+                                             "--key-store", store_url, "--log-level", "warning"]
+                                            + (["--workers", str(a.workers)] if a.workers else []),
                                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True))
             line = servers[-1].stdout.readline()
             m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)

@@ -183,7 +183,7 @@ enum BenchPrimitives {
         // The second prime (a scaling prime, below 2^44 in both sets): the floating-point and the
         // integer butterflies timed side by side, and which one this build uses by default.
         let second = try NTTTables(modulus: context.ciphertextModuli[1], degree: context.degree, floatingPoint: true)
-        result["ntt_q1_default_is_floating_point"] = NTTTables.floatingPointIsFaster ? 1 : 0
+        result["ntt_q1_floating_default"] = NTTTables.floatingPointIsFaster ? 1 : 0
         var secondBuffer = (0..<context.degree).map { UInt64($0) % context.ciphertextModuli[1].value }
         timed("ntt_forward_q1_ms") {
             secondBuffer.withUnsafeMutableBufferPointer { second.forwardFloating($0.baseAddress!) }

@@ -305,39 +305,27 @@ package struct CKKSKeySwitcher: Sendable {
                             let q = m.value
                             // Limb 0 uses the first scratch limb, limb i > 0 its own.
                             let temp = i == 0 ? temp : overflow + i * n
-                            pToQ.convertExact(prepared: prepared, overflow: overflow, degree: n, targetIndex: i, to: temp)
-                            // − (P−1)/2: temp is now the centered residue of x modulo P.
-                            let half = halfPModQ[i]
-                            for k in 0..<n {
-                                let d = temp[k] &- half
-                                temp[k] = Swift.min(d, d &+ q)
-                            }
-                            if noise != nil {
-                                // temp − e (mod q).
-                                for k in 0..<n {
-                                    let d = temp[k] &- e[k] &- (q & (0 &- (e[k] >> 63)))
-                                    temp[k] = Swift.min(d, d &+ q)
+                            // temp: the centered residue of x modulo P, then the noise and message terms.
+                            subtractCorrection(from: buffer.baseAddress! + i * n, converter: pToQ, prepared: prepared,
+                                               overflow: overflow, targetIndex: i, temp: temp, half: halfPModQ[i],
+                                               inverse: pInverseModQ[i], inverseShoup: pInverseModQShoup[i]) { temp in
+                                if noise != nil {
+                                    // temp − e (mod q).
+                                    for k in 0..<n {
+                                        let d = temp[k] &- e[k] &- (q & (0 &- (e[k] >> 63)))
+                                        temp[k] = Swift.min(d, d &+ q)
+                                    }
                                 }
-                            }
-                            if message != nil {
-                                // temp − P·m (mod q).
-                                let w = pModQ[i]
-                                let ws = m.shoup(w)
-                                let msg = messageBuffer.baseAddress! + i * n
-                                for k in 0..<n {
-                                    let d = temp[k] &- m.multiplyShoup(msg[k], w, ws)
-                                    temp[k] = Swift.min(d, d &+ q)
+                                if message != nil {
+                                    // temp − P·m (mod q).
+                                    let w = pModQ[i]
+                                    let ws = m.shoup(w)
+                                    let msg = messageBuffer.baseAddress! + i * n
+                                    for k in 0..<n {
+                                        let d = temp[k] &- m.multiplyShoup(msg[k], w, ws)
+                                        temp[k] = Swift.min(d, d &+ q)
+                                    }
                                 }
-                            }
-                            // Lazy NTT output in [0, 4q): the Shoup product below takes any word.
-                            qTables[i].forwardLazy(temp)
-                            let w = pInverseModQ[i]
-                            let ws = pInverseModQShoup[i]
-                            let limb = buffer.baseAddress! + i * n
-                            let fourQ = q &<< 2
-                            for k in 0..<n {
-                                let d = limb[k] &- temp[k] &+ fourQ
-                                limb[k] = m.multiplyShoup(d, w, ws)
                             }
                         }
                     }
@@ -400,27 +388,42 @@ package struct CKKSKeySwitcher: Sendable {
                         let m = ciphertextModuli[i]
                         let q = m.value
                         let temp = i == 0 ? temp : overflow + i * n
-                        converter.convertExact(prepared: prepared, overflow: overflow, degree: n, targetIndex: i, to: temp)
-                        let h = halfTarget[i]
-                        for k in 0..<n {
-                            let v = temp[k] &- h
-                            temp[k] = Swift.min(v, v &+ q)
-                        }
-                        // Lazy NTT output in [0, 4q): the Shoup product below takes any word.
-                        qTables[i].forwardLazy(temp)
-                        let w = inverse[i]
-                        let ws = m.shoup(w)
-                        let limb = base + i * n
-                        let fourQ = q &<< 2
-                        for k in 0..<n {
-                            limb[k] = m.multiplyShoup(limb[k] &+ fourQ &- temp[k], w, ws)
-                        }
+                        subtractCorrection(from: base + i * n, converter: converter, prepared: prepared, overflow: overflow,
+                                           targetIndex: i, temp: temp, half: halfTarget[i], inverse: inverse[i],
+                                           inverseShoup: ciphertextModuli[i].shoup(inverse[i])) { _ in }
                     }
                 }
             }
         }
         x.dropLastLimbs(sourceCount)
         return x
+    }
+
+    /// The shared tail of ModDown and of the fused ModDown+rescale, for target prime `q_i`:
+    /// `temp` ← the exact conversion of the prepared source limbs (shifted by (D−1)/2) to `q_i`,
+    /// minus `half` = (D−1)/2 mod q_i, i.e. the centered residue of the input modulo D; then
+    /// `adjust(temp)` in coefficient form; then `limb ← (limb − NTT(temp))·D^(−1) mod q_i`.
+    /// Cost: one conversion, one forward NTT and 3·N word operations.
+    @inlinable @inline(__always)
+    func subtractCorrection(from limb: UnsafeMutablePointer<UInt64>, converter: BasisConverter, prepared: UnsafePointer<UInt64>,
+                            overflow: UnsafePointer<UInt64>, targetIndex i: Int, temp: UnsafeMutablePointer<UInt64>,
+                            half: UInt64, inverse w: UInt64, inverseShoup ws: UInt64,
+                            adjust: (UnsafeMutablePointer<UInt64>) -> Void) {
+        let n = degree
+        let m = ciphertextModuli[i]
+        let q = m.value
+        converter.convertExact(prepared: prepared, overflow: overflow, degree: n, targetIndex: i, to: temp)
+        for k in 0..<n {
+            let d = temp[k] &- half
+            temp[k] = Swift.min(d, d &+ q)
+        }
+        adjust(temp)
+        // Lazy NTT output in [0, 4q): the Shoup product below takes any word.
+        qTables[i].forwardLazy(temp)
+        let fourQ = q &<< 2
+        for k in 0..<n {
+            limb[k] = m.multiplyShoup(limb[k] &+ fourQ &- temp[k], w, ws)
+        }
     }
 
     /// Key switching of `c` (level l) under `key`: returns `(k0, k1)` with
