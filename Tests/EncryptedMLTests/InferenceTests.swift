@@ -233,3 +233,23 @@ func foldedSquareMLPRunsAtDepthThreeAndMatchesThePolynomialModel() throws {
     #expect(singleBits >= 16)
     #expect(batchBits >= 16)
 }
+
+/// A server whose context is parallel (limbs, the limbs of a batch layer and the independent
+/// ciphertexts of a batch set on every core) answers with ciphertexts bit-identical to a
+/// serial server's, in both packings.
+@Test(arguments: [inferenceCases[5], inferenceCases[7]])
+func aParallelServerAnswersBitIdenticallyToASerialOne(_ testCase: InferenceCase) throws {
+    let (model, test) = try testCase.convert()
+    let client = try InferenceClient(model: model)
+    let serial = try InferenceServer(model: model, context: client.context)
+    let parallel = try InferenceServer(model: model, context: CKKSContext(parameters: client.context.parameters, parallel: true))
+    let secretKey = client.generateSecretKey()
+    let keys = try client.generateEvaluationKeys(secretKey: secretKey)
+    let rows = InferenceData.rows(test)
+    for query in [try client.encrypt(rows: Array(rows.prefix(2)), mode: .single, secretKey: secretKey),
+                  try client.encrypt(rows: rows, mode: .batch, secretKey: secretKey)] {
+        let a = try serial.infer(query, evaluationKeys: keys), b = try parallel.infer(query, evaluationKeys: keys)
+        #expect(a.ciphertexts.count == b.ciphertexts.count)
+        for (x, y) in zip(a.ciphertexts, b.ciphertexts) { #expect(x.c0 == y.c0 && x.c1 == y.c1 && x.scale == y.scale) }
+    }
+}

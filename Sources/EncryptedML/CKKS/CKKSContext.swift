@@ -210,6 +210,35 @@ func forEachLimb(_ count: Int, parallel: Bool, _ body: (Int) -> Void) {
     }
 }
 
+extension CKKSContext {
+    /// `transform` of every item, on every core when the context is `parallel` (the items
+    /// must be independent, e.g. the ciphertexts of a batch set); the first error is rethrown
+    /// after every item ran. Cost: `transform` per item.
+    func concurrentMap<Item, Result>(_ items: [Item], _ transform: (Item) throws -> Result) throws -> [Result] {
+        guard parallel, items.count > 1 else { return try items.map(transform) }
+        var results = [Result?](repeating: nil, count: items.count)
+        let firstError = FirstError()
+        results.withUnsafeMutableBufferPointer { out in
+            forEachIndex(items.count) { i in
+                do { out[i] = try transform(items[i]) } catch { firstError.record(error) }
+            }
+        }
+        if let error = firstError.error { throw error }
+        return results.map { $0! }
+    }
+}
+
+/// The first of the errors recorded from several threads.
+final class FirstError: @unchecked Sendable {
+    // @unchecked: `stored` is only touched under `lock`.
+    private let lock = NSLock()
+    private var stored: Error?
+    /// Keeps `error` unless one was recorded before.
+    func record(_ error: Error) { lock.lock(); if stored == nil { stored = error }; lock.unlock() }
+    /// The first recorded error.
+    var error: Error? { lock.lock(); defer { lock.unlock() }; return stored }
+}
+
 /// Carries a value across a concurrency boundary whose safety the caller guarantees.
 @usableFromInline struct UncheckedSendableBox<Value>: @unchecked Sendable {
     @usableFromInline let value: Value

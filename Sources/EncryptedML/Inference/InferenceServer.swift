@@ -151,10 +151,10 @@ public final class InferenceServer: Sendable {
                 linear += 1
             case .activation where InferencePlan.isFoldedSquare(step):
                 let evaluator = CKKSSlotEvaluator(context: context, keys: keys)
-                x = try x.map { try FoldedSquare.apply($0, evaluator: evaluator) }
+                x = try context.concurrentMap(x) { try FoldedSquare.apply($0, evaluator: evaluator) }
             case .activation, .outputSigmoid:
                 let polynomial = try ChebyshevEvaluator(Self.series(of: step, in: model))
-                x = try x.map { try polynomial.apply($0, context: context, evaluationKeys: keys) }
+                x = try context.concurrentMap(x) { try polynomial.apply($0, context: context, evaluationKeys: keys) }
             }
             for ct in x { try Self.checkLanding(ct, step, scale: scale) }
         }

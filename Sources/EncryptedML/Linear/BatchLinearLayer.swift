@@ -100,8 +100,9 @@ public struct BatchLinearLayer: Sendable {
             withPointers(component) { bases in
                 out.withUnsafeMutableBufferPointer { out in
                     weightResidues.withUnsafeBufferPointer { w in
-                        var limbPointers = [UnsafePointer<UInt64>](repeating: bases[0], count: columns)
-                        for i in 0..<limbs {
+                        // Limbs are independent: on every core when the context is parallel.
+                        context.forEachIndex(limbs) { i in
+                            var limbPointers = [UnsafePointer<UInt64>](repeating: bases[0], count: columns)
                             let modulus = context.ciphertextModuli[i]
                             let split = LinearKernels.splitChunk(bitWidth: modulus.bitWidth) >= 4
                             for base in stride(from: 0, to: n, by: block) {
@@ -128,17 +129,14 @@ public struct BatchLinearLayer: Sendable {
             }
             results.append(out)
         }
-        var outputs: [CKKSCiphertext] = []
-        outputs.reserveCapacity(rows)
         let size = limbs * n
-        for o in 0..<rows {
+        return try context.concurrentMap(Array(0..<rows)) { o in
             let c0 = RNSPolynomial<Evaluation>(degree: n, data: Array(results[0][(o * size)..<((o + 1) * size)]))
             let c1 = RNSPolynomial<Evaluation>(degree: n, data: Array(results[1][(o * size)..<((o + 1) * size)]))
             var y = CKKSCiphertext(c0: c0, c1: c1, scale: productScale, contextFingerprint: context.fingerprint)
             try context.rescaleInPlace(&y)
             y.scale = outputScale
-            outputs.append(y)
+            return y
         }
-        return outputs
     }
 }
