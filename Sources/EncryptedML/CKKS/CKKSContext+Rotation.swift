@@ -58,9 +58,10 @@ extension CKKSContext {
         }
         guard keys.contains(where: { $0 != nil }) else { return steps.map { _ in ct } }
         let decomposition = decompose(ct.c1)
-        return zip(elements, keys).map { element, key in
-            guard let key else { return ct }
-            return applyGalois(ct, decomposition: decomposition, element: element, key: key)
+        // The rotations share the decomposition and are independent: several cores when parallel.
+        return try concurrentMap(Array(zip(elements, keys))) { pair in
+            guard let key = pair.1 else { return ct }
+            return applyGalois(ct, decomposition: decomposition, element: pair.0, key: key)
         }
     }
 

@@ -60,6 +60,11 @@ public struct CKKSSlotEvaluator: SlotEvaluator {
     public func rotateHoisted(_ x: CKKSCiphertext, by steps: [Int]) throws -> [CKKSCiphertext] {
         try context.rotateHoisted(x, by: steps, evaluationKeys: keys)
     }
+
+    /// On every core when the context is parallel (`CKKSContext.concurrentMap`).
+    public func concurrentMap<Item, Result>(_ items: [Item], _ transform: (Item) throws -> Result) throws -> [Result] {
+        try context.concurrentMap(items, transform)
+    }
     /// As `SlotEvaluator` requires (CKKS semantics; cost as the matching context operation).
     /// As `SlotEvaluator` requires.
     public func setScale(_ x: inout CKKSCiphertext, _ scale: Double) { x.scale = scale }

@@ -62,4 +62,15 @@ public protocol SlotEvaluator: Sendable {
     func setScale(_ x: inout Operand, _ scale: Double)
     /// Checks that `x` belongs to this evaluator (same parameters). `what` names the caller.
     func check(_ x: Operand, _ what: String) throws
+    /// `transform` of every item, independent of each other: on several cores where the
+    /// evaluator can (a parallel CKKS context), in order otherwise. The results keep the items'
+    /// order, so a circuit's result does not depend on it. Cost: `transform` per item.
+    func concurrentMap<Item, Result>(_ items: [Item], _ transform: (Item) throws -> Result) throws -> [Result]
+}
+
+extension SlotEvaluator {
+    /// In order, on the calling thread.
+    public func concurrentMap<Item, Result>(_ items: [Item], _ transform: (Item) throws -> Result) throws -> [Result] {
+        try items.map(transform)
+    }
 }

@@ -168,14 +168,15 @@ public struct LinearLayerCircuit<Encoded: Sendable>: Sendable {
             for (k, ct) in zip(babySet, try evaluator.rotateHoisted(x, by: babySet)) { byStep[k] = ct }
         }
         let productScale = outputScale * evaluator.prime(atLevel: inputLevel)
-        var result: E.Operand?
-        for block in blocks {
-            // Σ_k rot(x, k) ⊙ pt_k for one giant block, without rescale (scale `productScale`).
-            var inner = try evaluator.dotProduct(block.babies.map { byStep[$0]! }, block.plaintexts,
+        // Σ_k rot(x, k) ⊙ pt_k for each giant block, without rescale (scale `productScale`),
+        // rotated by its giant step: the blocks are independent (several cores where possible).
+        let rotatedBlocks = try evaluator.concurrentMap(blocks) { block in
+            let inner = try evaluator.dotProduct(block.babies.map { byStep[$0]! }, block.plaintexts,
                                                  level: inputLevel, scale: productScale)
-            if block.giant != 0 {
-                inner = try evaluator.rotate(inner, by: block.giant)
-            }
+            return block.giant == 0 ? inner : try evaluator.rotate(inner, by: block.giant)
+        }
+        var result: E.Operand?
+        for inner in rotatedBlocks {
             if result == nil { result = inner } else { try evaluator.add(&result!, inner) }
         }
         var y: E.Operand
