@@ -68,14 +68,13 @@ public final class InferenceServer: Sendable {
         try validate(query, evaluationKeys: evaluationKeys)
         switch query.mode {
         case .single:
-            let outputs = try query.ciphertexts.map { try inferSingle($0, keys: evaluationKeys) }
+            // Rows are independent: on every core when the context is parallel.
+            let outputs = try context.concurrentMap(query.ciphertexts) { try inferSingle($0, keys: evaluationKeys) }
             return EncryptedResult(mode: .single, rowCount: query.rowCount, ciphertexts: outputs, keySet: query.keySet)
         case .batch:
-            var outputs: [CKKSCiphertext] = []
             let n = model.featureCount
-            for set in 0..<(query.ciphertexts.count / n) {
-                outputs += try inferBatch(Array(query.ciphertexts[(set * n)..<((set + 1) * n)]), keys: evaluationKeys)
-            }
+            let sets = (0..<(query.ciphertexts.count / n)).map { Array(query.ciphertexts[($0 * n)..<(($0 + 1) * n)]) }
+            let outputs = try context.concurrentMap(sets) { try inferBatch($0, keys: evaluationKeys) }.flatMap { $0 }
             return EncryptedResult(mode: .batch, rowCount: query.rowCount, ciphertexts: outputs, keySet: query.keySet)
         }
     }
