@@ -26,6 +26,11 @@ struct MLPNetwork {
     var deltaNext: [Double]
     let ones: [Double]
     var batchLabels: [Int]
+    /// Fixed polynomial activations, one per hidden layer, in place of `activation` (empty:
+    /// `activation` everywhere). Set by fine-tuning (`Trainer.finetune`).
+    var polynomials: [FixedPolynomialActivation] = []
+    /// Strength λ of the penalty `λ·e²` on pre-activations outside the polynomials' intervals.
+    var intervalPenalty = 0.0
 
     var hiddenCount: Int { sizes.count - 2 }
     var outputWidth: Int { sizes[sizes.count - 1] }
@@ -87,7 +92,7 @@ struct MLPNetwork {
 
     /// Forward pass over the first `rows` rows of `act[0]`; the logits end in `pre[last]`.
     mutating func forward(rows: Int) {
-        let kind = activation, hidden = hiddenCount, cOffset = coefficientOffset
+        let kind = activation, hidden = hiddenCount, cOffset = coefficientOffset, fixed = polynomials
         parameters.withUnsafeBufferPointer { p in
             let P = p.baseAddress!
             for (l, slot) in slots.enumerated() {
@@ -103,6 +108,11 @@ struct MLPNetwork {
                 if l < hidden {
                     pre[l + 1].withUnsafeBufferPointer { zp in
                         act[l + 1].withUnsafeMutableBufferPointer { ap in
+                            if !fixed.isEmpty {
+                                ActivationKernel.forward(fixed[l], pre: zp.baseAddress!, act: ap.baseAddress!,
+                                                         count: rows * slot.outputs)
+                                return
+                            }
                             ActivationKernel.forward(kind, coefficients: P + (kind == .poly ? cOffset + 3 * l : 0),
                                                      pre: zp.baseAddress!, act: ap.baseAddress!, count: rows * slot.outputs)
                         }
@@ -113,7 +123,8 @@ struct MLPNetwork {
     }
 
     /// Forward and backward pass on the loaded batch of `rows` rows: fills `gradient` with the
-    /// gradient of `mean cross-entropy + alpha/(2·rows)·Σ‖W‖²` and returns that loss times `rows`.
+    /// gradient of `mean cross-entropy + alpha/(2·rows)·Σ‖W‖²` (plus the mean interval penalty
+    /// with fixed polynomials) and returns that loss times `rows`.
     mutating func lossAndGradient(rows: Int, alpha: Double) -> Double {
         forward(rows: rows)
         let invB = 1 / Double(rows)
@@ -124,8 +135,9 @@ struct MLPNetwork {
         pre[last].withUnsafeBufferPointer { zp in
             delta.withUnsafeMutableBufferPointer { dp in for i in 0..<(rows * width) { dp[i] = zp[i] * invB } }
         }
-        let kind = activation, cOffset = coefficientOffset
+        let kind = activation, cOffset = coefficientOffset, fixed = polynomials, lambda = intervalPenalty
         var l2 = 0.0
+        var penalty = 0.0
         parameters.withUnsafeBufferPointer { p in
             gradient.withUnsafeMutableBufferPointer { g in
                 let P = p.baseAddress!, G = g.baseAddress!
@@ -156,6 +168,12 @@ struct MLPNetwork {
                                       alpha: 1, dp.baseAddress!, lda: slot.outputs, P + slot.weights, ldb: slot.inputs,
                                       beta: 0, np.baseAddress!, ldc: slot.inputs)
                             pre[l].withUnsafeBufferPointer { zp in
+                                if !fixed.isEmpty {
+                                    penalty += ActivationKernel.backward(fixed[l - 1], pre: zp.baseAddress!, grad: np.baseAddress!,
+                                                                         count: rows * slot.inputs, penalty: lambda,
+                                                                         meanFactor: invB)
+                                    return
+                                }
                                 act[l].withUnsafeBufferPointer { ap in
                                     let c = kind == .poly ? cOffset + 3 * (l - 1) : 0
                                     ActivationKernel.backward(kind, coefficients: P + c, pre: zp.baseAddress!,
@@ -169,7 +187,7 @@ struct MLPNetwork {
                 }
             }
         }
-        loss += 0.5 * alpha * l2
+        loss += 0.5 * alpha * l2 + penalty
         return loss
     }
 
@@ -225,9 +243,13 @@ extension MLPTrainer {
     /// Gradient of `mean cross-entropy + alpha/(2n)·Σ‖W‖²` of an MLP model over standardized rows
     /// (row-major `x`), with the parameters flattened as `W_0, b_0, W_1, b_1, …, poly coefficients`.
     /// Exposed to the package's tests to check back-propagation against finite differences.
+    /// `polynomials` (one per hidden layer) replace the activations, with the interval penalty.
     package static func lossAndGradient(of model: TrainedModel, standardizedRows x: [Double], labels: [Int],
-                                        alpha: Double) -> (loss: Double, gradient: [Double])? {
+                                        alpha: Double, polynomials: [PolynomialApproximation] = [],
+                                        intervalPenalty: Double = 0) -> (loss: Double, gradient: [Double])? {
         guard var network = MLPNetwork(model: model, capacity: labels.count) else { return nil }
+        network.polynomials = polynomials.map(FixedPolynomialActivation.init)
+        network.intervalPenalty = intervalPenalty
         network.load(rows: Array(labels.indices)[...], from: x, labels: labels)
         let loss = network.lossAndGradient(rows: labels.count, alpha: alpha) / Double(labels.count)
         return (loss, network.gradient)

@@ -11,8 +11,11 @@ import Models
 /// large enough (`TrainingOptions.usesValidation`).
 package enum MLPTrainer {
     /// `initial` (a model of the same shape) warm-starts the network instead of Glorot initialisation.
+    /// `polynomials` (one per hidden layer) replace the hidden activations by fixed polynomials,
+    /// with the penalty `intervalPenalty·e²` on pre-activations outside their intervals
+    /// (`FixedPolynomialActivation`).
     static func fit(x: [Double], n: Int, d: Int, labels: [Int], classCount: Int, options: TrainingOptions,
-                    initial: TrainedModel? = nil,
+                    initial: TrainedModel? = nil, polynomials: [PolynomialApproximation] = [], intervalPenalty: Double = 0,
                     progress: ((TrainingProgress) -> Void)?) throws -> (layers: [DenseLayer], activations: [Activation]) {
         let width = classCount == 2 ? 1 : classCount
         var rng = SeededGenerator(seed: options.seed ^ 0x5EED_0F_A11)
@@ -34,6 +37,8 @@ package enum MLPTrainer {
            warm.parameterCount == network.parameterCount {
             network = warm
         }
+        network.polynomials = polynomials.map(FixedPolynomialActivation.init)
+        network.intervalPenalty = intervalPenalty
         let validationX = validationRows.flatMap { x[$0 * d ..< ($0 + 1) * d] }
         let validationY = validationRows.map { labels[$0] }
 

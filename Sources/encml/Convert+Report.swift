@@ -19,8 +19,9 @@ struct ConversionText {
         lines.append("calibration: \(outcome.rowCount) rows")
         if let f = outcome.finetune {
             let outcome = f.kept ? "kept" : "dropped (it lowered the accuracy)"
-            let what = f.allLayers ? "every layer re-trained with the degree-2 polynomials as learnable quadratics, \(f.epochs) Adam epochs"
-                                   : "output layer re-fitted over the polynomial features, \(f.epochs) L-BFGS iterations"
+            let what = f.method == .learnableQuadratics
+                ? "every layer re-trained with the degree-2 polynomials as learnable quadratics, \(f.epochs) Adam epochs"
+                : "every layer re-trained with the fixed polynomials in place (pre-activations penalized outside their intervals), \(f.epochs) Adam epochs"
             lines.append("fine-tuning: \(what), loss \(fmt(f.initialLoss)) → \(fmt(f.finalLoss)), polynomial accuracy \(pct(f.accuracyBefore)) → \(pct(f.accuracyAfter)), \(outcome)")
         }
         if encrypted.activations.isEmpty && encrypted.outputSigmoid == nil {
@@ -69,7 +70,8 @@ struct ConversionText {
             for a in report.alternatives {
                 let degree = a.degree.map { "degree \($0)" } ?? "exact"
                 let accuracy = a.calibrationAccuracy.map { pct($0) } ?? "n/a"
-                lines.append("  \(a.chosen ? "*" : " ") \(degree), coverage \(fmt(a.coverage)): N = \(a.polyDegree), depth \(a.depth), calibration accuracy \(accuracy), predicted \(fmt(a.predictedSingleQueryMs)) ms")
+                let tuned = a.finetuneEpochs.map { ", fine-tuned \($0) epochs" } ?? ""
+                lines.append("  \(a.chosen ? "*" : " ") \(degree)\(tuned), coverage \(fmt(a.coverage)): N = \(a.polyDegree), depth \(a.depth), calibration accuracy \(accuracy), predicted \(fmt(a.predictedSingleQueryMs)) ms")
             }
         }
         let rotations = plan.single.rotations.map(String.init).joined(separator: ",")

@@ -60,10 +60,10 @@ struct ConvertCommand: ParsableCommand {
     @Option(help: "Share of calibration pre-activations the interval must cover before the margin (1 = all).")
     var coverage: Double = 1.0
 
-    @Option(help: "Fine-tune a relu/tanh/sigmoid MLP for this many epochs with the polynomials in place (needs the target column).")
+    @Option(help: "Fine-tune every layer of a relu/tanh/sigmoid MLP for at most this many epochs with the chosen polynomials in place (needs the target column; the plan search also tries fine-tuned candidates by itself, 100 epochs).")
     var finetune: Int?
 
-    @Option(help: "Seed for fine-tuning.")
+    @Option(help: "Seed for fine-tuning (batch shuffling): the same seed gives the same model.")
     var seed: UInt64 = 0
 
     @Flag(name: .customLong("shared-results"), help: "Results will be released with noise flooding (decrypt/query --flood): reserve the scale bits flooding costs so that predictions still agree with the plaintext polynomial model.")
@@ -129,27 +129,32 @@ struct ConvertCommand: ParsableCommand {
         return budget
     }
 
-    /// Loads, converts (searches the plan, fine-tunes if asked), writes the model and the plots.
+    /// Loads, converts (searches the plan — with fine-tuned candidates when the calibration rows
+    /// are labelled — and fine-tunes if asked), writes the model and the plots.
     func convert() throws -> Outcome {
         let trained = try TrainedModel.load(from: model)
         let calibrationSet = try loadCalibration(for: trained)
+        let finetuner = PolynomialFinetuner(epochs: finetune ?? PolynomialFinetuner().epochs, seed: seed)
         var options = self.options
         var stage: ApproximationStage
         var searched: SearchResult?
+        var tuned = trained
+        var summary: FinetuneSummary?
         if searches {
-            let result = try ModelConverter.search(trained, calibration: calibrationSet, options: options, budget: budget)
-            (options, stage, searched) = (result.options, result.stage, result)
+            let result = try ModelConverter.search(trained, calibration: calibrationSet, options: options, budget: budget,
+                                                   finetuner: calibrationSet.labels == nil ? nil : finetuner)
+            (options, stage, searched, tuned, summary) = (result.options, result.stage, result, result.model, result.finetune)
         } else {
             stage = try ModelConverter.approximate(trained, calibration: calibrationSet, options: options)
         }
-        var tuned = trained
-        var summary: FinetuneSummary?
-        if let epochs = finetune {
-            (tuned, stage, summary) = try Finetuner.finetune(trained, stage: stage, calibration: calibrationSet,
-                                                             options: options, epochs: epochs, seed: seed)
+        if finetune != nil && summary == nil {
+            var finetuner = finetuner
+            finetuner.learnableQuadratics = true  // a degree-2 conversion then converts exactly
+            let result = try finetuner.finetune(trained, stage: stage, calibration: calibrationSet, options: options)
+            (tuned, stage, summary) = (result.model, result.stage, result.summary)
         }
         var conversion: Conversion
-        if let searched, finetune == nil {
+        if let searched, finetune == nil || searched.finetune != nil {
             conversion = searched.conversion
         } else {
             conversion = try ModelConverter.assemble(tuned, stage: stage, calibration: calibrationSet, options: options,

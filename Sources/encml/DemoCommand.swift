@@ -85,7 +85,8 @@ struct DemoCommand: ParsableCommand {
         let trainRows = (0..<train.count).map(train.row)
         let testRows = (0..<test.count).map(test.row)
         let (conversion, convertMs) = try timed {
-            try ModelConverter.convert(trained, calibration: CalibrationSet(rows: trainRows, labels: train.labels, source: path))
+            try ModelConverter.convert(trained, calibration: CalibrationSet(rows: trainRows, labels: train.labels, source: path),
+                                       finetuner: PolynomialFinetuner(seed: seed))
         }
         try conversion.model.save(to: file("model.he.json"))
         let heModel = conversion.model

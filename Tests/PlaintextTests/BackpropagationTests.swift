@@ -107,3 +107,71 @@ func summedLossAndGradientIsTheRowCountTimesTheMeanOneWithoutL2(_ kind: ModelKin
     while let p = short.point { let (f, g) = evaluate(p); short.observe(value: f, gradient: g) }
     #expect(short.iterations == 5 && short.value == evaluate(short.x).0 && short.value < evaluate([-1.2, 1]).0)
 }
+
+/// Fixed polynomial activations (fine-tuning): the loss with each hidden activation a fixed
+/// Chebyshev polynomial on an interval, plus `λ·e²` per pre-activation `e` outside it (unit
+/// coordinates), and its gradient against finite differences of the same loss computed in
+/// plain Double arithmetic (`PolynomialApproximation.value`). The intervals are half the
+/// calibrated range so that many pre-activations fall outside and the penalty is exercised.
+@Test(arguments: [(ActivationKind.relu, "iris", 3), (.tanh, "breast_cancer", 7), (.relu, "breast_cancer", 2)])
+func fixedPolynomialBackpropagationMatchesFiniteDifferences(_ kind: ActivationKind, _ name: String, _ degree: Int) throws {
+    let (train, _) = try Fixtures.split(name)
+    let data = train.subset(Array(0..<40))
+    let model = try Trainer.train(data, kind: .mlp, hidden: [5, 4], activation: kind, epochs: 3, seed: 9)
+    var x = data.features
+    model.standardizer.transform(rows: &x, featureCount: data.featureCount)
+    let d = data.featureCount, n = data.count
+    let rows = (0..<n).map { Array(x[$0 * d ..< ($0 + 1) * d]) }
+    // Intervals: the middle half of each hidden layer's range on these rows.
+    var polynomials: [PolynomialApproximation] = []
+    var current = rows
+    for l in 0..<2 {
+        let z = current.map(model.layers[l].apply)
+        let values = z.flatMap { $0 }
+        let (lo, hi) = (values.min()!, values.max()!)
+        let interval = Interval(lo + (hi - lo) / 4, hi - (hi - lo) / 4)
+        let p = try PolynomialApproximation.fit(ApproximatedFunction(kind), on: interval, degree: .fixed(degree))
+        polynomials.append(p)
+        current = z.map { $0.map(p.value) }
+    }
+    let lambda = 0.7, alpha = 0.01
+    func plain(_ m: TrainedModel) -> Double {
+        var loss = 0.0
+        for (row, label) in zip(rows, data.labels) {
+            var a = row
+            for l in m.layers.indices {
+                a = m.layers[l].apply(a)
+                if l < polynomials.count {
+                    for z in a {
+                        let e = max(0, abs(polynomials[l].interval.unit(z)) - 1)
+                        loss += lambda * e * e
+                    }
+                    a = a.map(polynomials[l].value)
+                }
+            }
+            if a.count == 1 {  // −log σ(±z) = softplus(∓z), stable for large |z|
+                let v = label == 1 ? -a[0] : a[0]
+                loss += max(v, 0) + log1p(exp(-abs(v)))
+            } else {
+                let top = a.max()!
+                let sum = a.map { exp($0 - top) }.reduce(0, +)
+                loss -= a[label] - top - log(sum)
+            }
+        }
+        let l2 = m.layers.map { $0.weights.map { $0 * $0 }.reduce(0, +) }.reduce(0, +)
+        return loss / Double(n) + 0.5 * alpha * l2 / Double(n)
+    }
+    let (loss, gradient) = try #require(MLPTrainer.lossAndGradient(of: model, standardizedRows: x, labels: data.labels, alpha: alpha,
+                                                                   polynomials: polynomials, intervalPenalty: lambda))
+    let unpenalized = try #require(MLPTrainer.lossAndGradient(of: model, standardizedRows: x, labels: data.labels, alpha: alpha,
+                                                              polynomials: polynomials, intervalPenalty: 0))
+    #expect(loss > unpenalized.loss + 1e-3, "the penalty is active: pre-activations fall outside the intervals")
+    #expect(abs(loss - plain(model)) < 1e-9 * max(1, abs(loss)), "\(loss) vs \(plain(model))")
+    let h = 1e-6
+    var worst = 0.0
+    for k in gradient.indices {
+        let numeric = (plain(perturbed(model, k, by: h)) - plain(perturbed(model, k, by: -h))) / (2 * h)
+        worst = max(worst, abs(numeric - gradient[k]) / max(1, abs(numeric)))
+    }
+    #expect(worst < 1e-6, "worst relative gradient error \(worst)")
+}

@@ -33,19 +33,24 @@ public struct ChebyshevSeries: Codable, Sendable, Equatable {
     /// `p(t)` by Clenshaw's recurrence: O(d), backward stable.
     @inlinable
     public func evaluate(_ t: Double) -> Double {
-        coefficients.withUnsafeBufferPointer { c in
-            guard let last = c.indices.last else { return 0 }
-            var b1 = 0.0, b2 = 0.0
-            let twoT = 2 * t
-            var k = last
-            while k >= 1 {
-                let b0 = c[k] + twoT * b1 - b2
-                b2 = b1
-                b1 = b0
-                k -= 1
-            }
-            return c[0] + t * b1 - b2
+        coefficients.withUnsafeBufferPointer { Self.evaluate($0, at: t) }
+    }
+
+    /// `Σ c[k] T_k(t)` by Clenshaw's recurrence over a coefficient buffer (0 when empty), for
+    /// loops that evaluate many points without touching an array per point. O(c.count).
+    @inlinable
+    public static func evaluate(_ c: UnsafeBufferPointer<Double>, at t: Double) -> Double {
+        guard let last = c.indices.last else { return 0 }
+        var b1 = 0.0, b2 = 0.0
+        let twoT = 2 * t
+        var k = last
+        while k >= 1 {
+            let b0 = c[k] + twoT * b1 - b2
+            b2 = b1
+            b1 = b0
+            k -= 1
         }
+        return c[0] + t * b1 - b2
     }
 
     /// `p′(t)` from the derivative series (O(d)); used to back-propagate through a

@@ -69,6 +69,7 @@ public struct PolynomialApproximation: Codable, Sendable, Equatable {
                                            series: series, maxError: error, targetError: nil, isExact: true)
         }
 
+        let requested: Double?, maxDegree: Int
         switch choice {
         case let .fixed(d):
             guard (1...1023).contains(d) else { throw ConversionError.invalidDegree(d) }
@@ -76,28 +77,31 @@ public struct PolynomialApproximation: Codable, Sendable, Equatable {
             let error = maxError(function: function, coefficients: [], interval: interval, series: series, points: errorGridPoints)
             return PolynomialApproximation(function: function, sourceCoefficients: [], interval: interval,
                                            series: series, maxError: error, targetError: nil, isExact: false)
-        case let .automatic(requested, maxDegree):
-            let target = requested ?? function.defaultTargetError(on: interval)
-            guard target > 0, target.isFinite else {
-                throw ConversionError.unreachableError(context: context, function: function.rawValue, target: target,
-                                                       best: .infinity, maxDegree: maxDegree, interval: interval)
-            }
-            var best = (error: Double.infinity, series: ChebyshevSeries(coefficients: [0]))
-            var depth = 1
-            while (1 << depth) - 1 <= max(maxDegree, 1) {
-                let d = (1 << depth) - 1
-                let series = ChebyshevSeries.interpolating(degree: d, f)
-                let error = maxError(function: function, coefficients: [], interval: interval, series: series, points: errorGridPoints)
-                if error < best.error { best = (error, series) }
-                if error <= target {
-                    return PolynomialApproximation(function: function, sourceCoefficients: [], interval: interval,
-                                                   series: series, maxError: error, targetError: target, isExact: false)
-                }
-                depth += 1
-            }
-            throw ConversionError.unreachableError(context: context, function: function.rawValue, target: target,
-                                                   best: best.error, maxDegree: maxDegree, interval: interval)
+        case let .automatic(target, limit):
+            (requested, maxDegree) = (target, limit)
+        case .searched:  // no search here: the standard automatic choice
+            (requested, maxDegree) = (nil, DegreeChoice.standardMaxDegree)
         }
+        let target = requested ?? function.defaultTargetError(on: interval)
+        guard target > 0, target.isFinite else {
+            throw ConversionError.unreachableError(context: context, function: function.rawValue, target: target,
+                                                   best: .infinity, maxDegree: maxDegree, interval: interval)
+        }
+        var best = (error: Double.infinity, series: ChebyshevSeries(coefficients: [0]))
+        var depth = 1
+        while (1 << depth) - 1 <= max(maxDegree, 1) {
+            let d = (1 << depth) - 1
+            let series = ChebyshevSeries.interpolating(degree: d, f)
+            let error = maxError(function: function, coefficients: [], interval: interval, series: series, points: errorGridPoints)
+            if error < best.error { best = (error, series) }
+            if error <= target {
+                return PolynomialApproximation(function: function, sourceCoefficients: [], interval: interval,
+                                               series: series, maxError: error, targetError: target, isExact: false)
+            }
+            depth += 1
+        }
+        throw ConversionError.unreachableError(context: context, function: function.rawValue, target: target,
+                                               best: best.error, maxDegree: maxDegree, interval: interval)
     }
 
     /// Max `|f(x) − p(t(x))|` over `points` equally spaced points of `[a, b]`, ends included.

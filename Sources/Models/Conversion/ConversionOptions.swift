@@ -1,8 +1,9 @@
 /// Choices made when converting a trained model (the `encml convert` flags).
 public struct ConversionOptions: Sendable, Equatable {
     /// How approximated activations get their degree (`--degree D` is `.fixed(D)`,
-    /// `--max-error E` is `.automatic(maxError: E, …)`). Polynomial activations ignore it.
-    public var degree: DegreeChoice = .standard
+    /// `--max-error E` is `.automatic(maxError: E, …)`; by default `.searched`: the plan search
+    /// chooses it, see `ModelConverter.convert`). Polynomial activations ignore it.
+    public var degree: DegreeChoice = .searched
     /// Fraction of the calibrated range added on each side of the approximation interval.
     public var margin: Double = 0.1
     /// Share of calibration pre-activations the range must cover (1 = min…max; 0.999 drops
@@ -17,7 +18,7 @@ public struct ConversionOptions: Sendable, Equatable {
     /// leading coefficient and constant folded into the next layer (`SquareFold`).
     public var foldSquares: Bool = true
 
-    /// The defaults: automatic degrees, 10 % margin, full coverage, client-side link, 20 bits.
+    /// The defaults: searched degrees, 10 % margin, full coverage, client-side link, 20 bits.
     public init() {}
 
     /// Checks value ranges; throws `ConversionError.unsupportedOption`.

@@ -4,6 +4,18 @@ public struct ApproximationStage: Sendable, Equatable {
     public var activations: [PolynomialApproximation]
     /// The calibration of each hidden layer's pre-activations.
     public var calibrations: [LayerCalibration]
+
+    /// The class the polynomial model — `model`'s weights and standardizer with these
+    /// polynomials as hidden activations, unfolded — predicts for a raw row: what the encrypted
+    /// model computes, without noise. O(Σ layer sizes + hidden units · degree).
+    public func predictClass(_ model: TrainedModel, raw row: [Double]) -> Int {
+        var x = model.standardizer.transform(row)
+        for (index, layer) in model.layers.enumerated() {
+            x = layer.apply(x)
+            if index < activations.count { x = x.map(activations[index].value) }
+        }
+        return TrainedModel.predictedClass(logits: x, link: model.link)
+    }
 }
 
 /// A converted model and its report.
@@ -25,9 +37,21 @@ public struct Conversion: Sendable {
 /// its polynomial; `assemble` folds the standardizer and the intervals into the weights,
 /// fits the optional output sigmoid, plans the evaluation and measures both accuracies.
 public enum ModelConverter {
-    /// Both stages with the same model. Cost: O(rows · Σ layer sizes · degree) plus the fits.
+    /// Converts `model`. With `options.degree == .searched` (the default) this is the plan search
+    /// (`search(_:calibration:options:budget:finetuner:)`, its chosen conversion, the report
+    /// carrying the alternatives and the choice): on labelled calibration rows the fastest plan
+    /// within `budget`, fine-tuned candidates included when a `finetuner` is given (Plaintext's
+    /// `PolynomialFinetuner`); otherwise the default error targets. With a fixed or automatic
+    /// degree, both stages once with that choice.
+    ///
+    /// Cost: one approximation and assembly, O(rows · Σ layer sizes · degree) plus the fits; the
+    /// search about 14 of them (plus fine-tuning, when tried).
     public static func convert(_ model: TrainedModel, calibration: CalibrationSet,
-                               options: ConversionOptions = ConversionOptions()) throws -> Conversion {
+                               options: ConversionOptions = ConversionOptions(), budget: SearchBudget = SearchBudget(),
+                               finetuner: (any ConversionFinetuning)? = nil) throws -> Conversion {
+        if options.degree == .searched {
+            return try search(model, calibration: calibration, options: options, budget: budget, finetuner: finetuner).conversion
+        }
         let stage = try approximate(model, calibration: calibration, options: options)
         return try assemble(model, stage: stage, calibration: calibration, options: options)
     }
