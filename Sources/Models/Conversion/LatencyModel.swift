@@ -70,21 +70,19 @@ public struct LatencyModel: Sendable, Equatable {
     }
 
     /// The default table: `encml bench --json --cpu-time --repetitions 15` (median thread-CPU
-    /// ms, single thread, release build with `-target-cpu native`) on the project's 2-core AMD
-    /// EPYC (AVX2) on 2026-11-28, N = 8192 with Q = 60+40+40, P = 60 (3 primes at the top
-    /// level) and N = 16384 with Q = 60+5×40, P = 60 (6 primes); keys `multiply_relin_rescale_ms`,
-    /// `rotate_ms`, `decompose_ms`, `rotate_hoisted_extra_ms`, `multiply_plain_ms`, `add_ms`,
-    /// `rescale_ms`. The machine was shared with three compiling sessions: the figures are
-    /// about 2.5× the README's quiet-machine ones, which scales every prediction alike and
-    /// leaves the ranking of plans unchanged; re-measure on a quiet machine and replace these
-    /// two rows to predict absolute times.
+    /// ms, single thread, release build with `-target-cpu native`), the median of three runs
+    /// on the project's 2-core AMD EPYC (Zen 3, AVX2) on 2026-11-28 on a quiet machine, N = 8192
+    /// with Q = 60+40+40, P = 60 (3 primes at the top level) and N = 16384 with Q = 60+5×40,
+    /// P = 60 (6 primes); keys `multiply_relin_rescale_ms`, `rotate_ms`, `decompose_ms`,
+    /// `rotate_hoisted_extra_ms`, `multiply_plain_ms`, `add_ms`, `rescale_ms`. Re-measure on
+    /// other machines to predict absolute times there; the ranking of plans rarely changes.
     public static let measured: [Calibration] = [
         Calibration(polyDegree: 8192, limbs: 3, costs: [
-            .multiplyRelinRescale: 3.834, .rotate: 3.408, .decompose: 1.403, .hoistedRotation: 1.785,
-            .multiplyPlain: 0.120, .add: 0.0627, .rescale: 0.917]),
+            .multiplyRelinRescale: 2.809, .rotate: 2.284, .decompose: 0.930, .hoistedRotation: 1.276,
+            .multiplyPlain: 0.104, .add: 0.0452, .rescale: 0.640]),
         Calibration(polyDegree: 16384, limbs: 6, costs: [
-            .multiplyRelinRescale: 23.25, .rotate: 22.27, .decompose: 7.472, .hoistedRotation: 11.56,
-            .multiplyPlain: 0.430, .add: 0.180, .rescale: 4.490]),
+            .multiplyRelinRescale: 14.23, .rotate: 12.65, .decompose: 6.338, .hoistedRotation: 6.272,
+            .multiplyPlain: 0.430, .add: 0.156, .rescale: 2.667]),
     ]
 
     /// The model calibrated from `measured`.
