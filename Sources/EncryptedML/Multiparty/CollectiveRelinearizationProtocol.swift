@@ -114,7 +114,6 @@ public struct CollectiveRelinearizationProtocol: Sendable {
         }
         let b = KeySwitchingGadget.words(bs)
         let a = KeySwitchingGadget.words(aggregate.h1)
-        return KeySwitchingKey(b: b, a: a,
-                               digitCount: digits, seed: [UInt8](repeating: 0, count: 32), permutation: nil)
+        return KeySwitchingKey(b: b, a: a, digitCount: digits, seed: [UInt8](repeating: 0, count: 32), permutation: nil)
     }
 }

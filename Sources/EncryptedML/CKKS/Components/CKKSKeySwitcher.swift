@@ -49,10 +49,12 @@ package struct CKKSKeySwitcher: Sendable {
     /// Converts from the P basis to the Q primes (ModDown).
     package let pToQ: BasisConverter
     /// Fused ModDown + rescale at level l ≥ 1: division by `D_l = q_l·P`. `fusedConverters[l]`
-    /// converts from `{q_l, p_0 …}` to the Q primes; `fusedInverse[l][i] = D_l^(−1) mod q_i`;
+    /// converts from `{q_l, p_0 …}` to the Q primes; `fusedInverse[l][i] = D_l^(−1) mod q_i`
+    /// (`fusedInverseShoup` its Shoup constants);
     /// `fusedHalf[l]` holds `(D_l−1)/2` modulo `q_l, p_0, …` then modulo `q_0 … q_{l−1}`.
     package let fusedConverters: [BasisConverter?]
     package let fusedInverse: [[UInt64]]
+    package let fusedInverseShoup: [[UInt64]]
     package let fusedHalfSource: [[UInt64]]
     package let fusedHalfTarget: [[UInt64]]
     /// ModUp converters for digit `j` at its full size and for a partial last digit of `count`
@@ -107,6 +109,7 @@ package struct CKKSKeySwitcher: Sendable {
         }
         self.fusedConverters = fusedConverters
         self.fusedInverse = fusedInverse
+        fusedInverseShoup = fusedInverse.map { row in zip(row, q).map { $1.shoup($0) } }
         self.fusedHalfSource = fusedHalfSource
         self.fusedHalfTarget = fusedHalfTarget
         var converters: [Int: BasisConverter] = [:]
@@ -353,6 +356,7 @@ package struct CKKSKeySwitcher: Sendable {
         let halfSource = fusedHalfSource[level]
         let halfTarget = fusedHalfTarget[level]
         let inverse = fusedInverse[level]
+        let inverseShoup = fusedInverseShoup[level]
         var scratch = [UInt64](unsafeUninitializedCapacity: (sourceCount + 2 + level) * n) { _, initialized in
             initialized = (sourceCount + 2 + level) * n
         }
@@ -385,12 +389,10 @@ package struct CKKSKeySwitcher: Sendable {
                     let prepared = converter.prepare(UnsafePointer(sourceLimbs), degree: n, scratch: temp + n)
                     converter.overflowMultiples(prepared: prepared, degree: n, into: overflow)
                     forEachIndex(level) { i in
-                        let m = ciphertextModuli[i]
-                        let q = m.value
                         let temp = i == 0 ? temp : overflow + i * n
                         subtractCorrection(from: base + i * n, converter: converter, prepared: prepared, overflow: overflow,
                                            targetIndex: i, temp: temp, half: halfTarget[i], inverse: inverse[i],
-                                           inverseShoup: ciphertextModuli[i].shoup(inverse[i])) { _ in }
+                                           inverseShoup: inverseShoup[i]) { _ in }
                     }
                 }
             }
@@ -558,8 +560,7 @@ extension CKKSKeySwitcher {
             bs.append(contentsOf: b.data)
             as_.append(contentsOf: a.data)
         }
-        return KeySwitchingKey(b: bs, a: as_,
-                               digitCount: digits, seed: seed, permutation: permutation)
+        return KeySwitchingKey(b: bs, a: as_, digitCount: digits, seed: seed, permutation: permutation)
     }
 
     /// A key-switching key from its `b_j` (validated, digit-major) and the seed of its `a_j`.
@@ -574,7 +575,6 @@ extension CKKSKeySwitcher {
             a.append(contentsOf: try sampler.uniformKeyPolynomial(seed: seed, domain: UInt32(j)).data)
         }
         let permutation = galoisElement == 1 ? nil : GaloisPermutation(element: galoisElement, degree: degree)
-        return KeySwitchingKey(b: b, a: a,
-                               digitCount: digits, seed: seed, permutation: permutation)
+        return KeySwitchingKey(b: b, a: a, digitCount: digits, seed: seed, permutation: permutation)
     }
 }
