@@ -32,14 +32,19 @@ struct InferenceCase: Sendable, CustomTestStringConvertible {
 
     /// Trains on the training split and converts with it as calibration.
     func convert() throws -> (model: EncryptedModel, test: Dataset) {
+        let (conversion, test) = try conversion()
+        return (conversion.model, test)
+    }
+
+    /// The whole conversion (model, report, noise estimate) and the test split.
+    func conversion() throws -> (conversion: Conversion, test: Dataset) {
         let (train, test) = try InferenceData.split(data)
         let trained = try Trainer.train(train, kind: kind, hidden: hidden.isEmpty ? [32] : hidden,
                                         activation: activation, seed: 1)
         var options = ConversionOptions()
         options.encryptedSigmoid = encryptedSigmoid
         let calibration = CalibrationSet(rows: InferenceData.rows(train), labels: train.labels, source: "\(data) train")
-        let conversion = try ModelConverter.convert(trained, calibration: calibration, options: options)
-        return (conversion.model, test)
+        return (try ModelConverter.convert(trained, calibration: calibration, options: options), test)
     }
 }
 

@@ -2,80 +2,106 @@ import Foundation
 import Models
 import Testing
 
-/// log QP the rule gives for `depth` rescales at `scale` bits with outputs of `magnitude`:
-/// the output level holds scale + integer bits + sign in one 60-bit prime, or in 60 bits and a
-/// second output prime of at least 30 bits.
-private func ruleLogQP(depth: Int, scale: Int, magnitude: Double) -> Int {
-    let outputBits = scale + Int(ceil(log2(max(magnitude, 1)))) + 1
-    let output = outputBits <= 60 ? 60 : 60 + max(30, outputBits - 60)
-    return output + depth * scale + 60
+/// A logistic-regression-like estimate: one linear layer of unit row norm over unit inputs.
+private let lightNoise = NoiseEstimate(stages: [.linear(maxRowSquareNorm: 1, inputSquareSum: 1, folds: 1, rotatedInputs: false)])
+/// A model whose weights amplify noise by 2^10 and whose polynomial doubles it.
+private let heavyNoise = NoiseEstimate(stages: [.linear(maxRowSquareNorm: 1, inputSquareSum: 100, folds: 8, rotatedInputs: true),
+                                                .polynomial(slope: 2, roundingGain: 4, depth: 2),
+                                                .linear(maxRowSquareNorm: 0x1p20, inputSquareSum: 64, folds: 4, rotatedInputs: true)])
+
+/// The smallest scale at ring degree `n` that holds `precision` bits above `noise`, with the
+/// chain the rule builds for it (nil when none is at most 60 bits).
+private func ruleChain(n: Int, depth: Int, precision: Int, magnitude: Double, noise: NoiseEstimate) -> [Int]? {
+    let magnitudeBits = magnitude > 1 ? Int(ceil(log2(magnitude))) : 0
+    for scale in max(precision + 1, 20)...59 {
+        let outputBits = scale + magnitudeBits + 1, headroom = ParameterChoice.outputHeadroomBits
+        let output = outputBits + headroom <= 60 ? [outputBits + headroom]
+            : outputBits + 1 <= 60 ? [60] : [60, max(30, outputBits + headroom - 60)]
+        if output.count == 2 && output[1] == scale { continue }
+        let chain = output + Array(repeating: scale, count: depth)
+        if Double(scale) >= Double(precision) + noise.noiseBits(polyDegree: n, ciphertextModulusBits: chain, specialBits: chain.max()!) {
+            return chain
+        }
+    }
+    return nil
 }
 
-@Test func chosenParametersAreWithinThe128BitTableAndHaveEnoughLevels() throws {
+@Test func chosenParametersAreTheSmallestThatHoldThePrecisionAboveTheEstimatedNoise() throws {
     var checked = 0, withOutputPrime = 0
-    for depth in 0...40 {
-        for precision in [10, 16, 20, 24, 30, 36] {
-            for magnitude in [1.0, 100, 1e4] {
-                let p: ParameterChoice
-                do {
-                    p = try ParameterChoice.choose(depth: depth, precisionBits: precision, outputMagnitude: magnitude, minimumSlots: 64)
-                } catch let error as ConversionError {
-                    guard case .impossiblePrecision = error else { throw error }
-                    // Impossible only when even N = 65536 cannot hold it.
-                    let scale = precision + ParameterChoice.noiseBits(polyDegree: 65536)
-                    #expect(scale > 60 || ruleLogQP(depth: depth, scale: scale, magnitude: magnitude) > 1772)
-                    continue
+    for noise in [lightNoise, heavyNoise] {
+        for depth in 0...40 {
+            for precision in [10, 16, 20, 24, 30, 36] {
+                for magnitude in [1.0, 100, 1e4] {
+                    let p: ParameterChoice
+                    do {
+                        p = try ParameterChoice.choose(depth: depth, precisionBits: precision, outputMagnitude: magnitude,
+                                                       minimumSlots: 64, noise: noise)
+                    } catch let error as ConversionError {
+                        guard case .impossiblePrecision = error else { throw error }
+                        // Impossible only when even N = 65536 cannot hold it.
+                        if let chain = ruleChain(n: 65536, depth: depth, precision: precision, magnitude: magnitude, noise: noise) {
+                            #expect(chain.reduce(0, +) + chain.max()! > 1772)
+                        }
+                        continue
+                    }
+                    let bound = try #require(SecurityTable.maxLogQP(polyDegree: p.polyDegree))
+                    #expect(p.logQP <= bound)
+                    #expect(p.specialModulusBits == [p.ciphertextModulusBits.max()!], "P is the largest prime")
+                    #expect(p.logQP == p.ciphertextModulusBits.reduce(0, +) + p.specialModulusBits.reduce(0, +))
+                    #expect(p.levels == depth + p.outputLevel, "one scale prime per rescale, plus the output prime if any")
+                    #expect(Double(p.scaleBits) >= Double(precision) + noise.noiseBits(p), "the scale holds the precision above the noise")
+                    #expect(p.ciphertextModulusBits == ruleChain(n: p.polyDegree, depth: depth, precision: precision,
+                                                                 magnitude: magnitude, noise: noise), "the smallest such scale")
+                    let outputBits = p.ciphertextModulusBits.prefix(p.outputLevel + 1).reduce(0, +)
+                    #expect(Double(outputBits - p.scaleBits - 2) >= log2(max(magnitude, 1)),
+                            "the output level holds the outputs, their sign and at least one bit of headroom")
+                    #expect(p.securityBits == 128)
+                    // Smallest: the next smaller ring degree would not fit.
+                    if let smaller = SecurityTable.maxLogQP128.last(where: { $0.polyDegree < p.polyDegree && $0.polyDegree >= 4096 }),
+                       smaller.polyDegree / 2 >= 64,
+                       let chain = ruleChain(n: smaller.polyDegree, depth: depth, precision: precision, magnitude: magnitude, noise: noise) {
+                        #expect(chain.reduce(0, +) + chain.max()! > smaller.maxLogQP)
+                    }
+                    try p.validate()
+                    checked += 1
+                    withOutputPrime += p.outputLevel
                 }
-                let bound = try #require(SecurityTable.maxLogQP(polyDegree: p.polyDegree))
-                #expect(p.logQP <= bound)
-                #expect(p.logQP == p.ciphertextModulusBits.reduce(0, +) + p.specialModulusBits.reduce(0, +))
-                #expect(p.levels == depth + p.outputLevel, "one scale prime per rescale, plus the output prime if any")
-                #expect(p.scaleBits >= precision + ParameterChoice.noiseBits(polyDegree: p.polyDegree))
-                let outputBits = p.ciphertextModulusBits.prefix(p.outputLevel + 1).reduce(0, +)
-                #expect(Double(outputBits - p.scaleBits) > log2(max(magnitude, 1)), "the output level holds the outputs")
-                #expect(p.logQP == ruleLogQP(depth: depth, scale: p.scaleBits, magnitude: magnitude))
-                #expect(p.securityBits == 128)
-                // Smallest: the next smaller ring degree would not fit.
-                if let smaller = SecurityTable.maxLogQP128.last(where: { $0.polyDegree < p.polyDegree && $0.polyDegree >= 4096 }) {
-                    let s = precision + ParameterChoice.noiseBits(polyDegree: smaller.polyDegree)
-                    #expect(s > 60 || ruleLogQP(depth: depth, scale: s, magnitude: magnitude) > smaller.maxLogQP)
-                }
-                try p.validate()
-                checked += 1
-                withOutputPrime += p.outputLevel
             }
         }
     }
-    #expect(checked > 300)
+    #expect(checked > 600)
     #expect(withOutputPrime > 10, "wide scales with large outputs get a second output prime")
 }
 
-/// The breast_cancer case of `convert --shared-results`: 36 bits of precision and logits up
-/// to about 62 need 59 + 7 bits at the output level, more than one 60-bit prime.
-@Test func outputsThatDoNotFitOnePrimeGetASecondOutputPrime() throws {
-    let p = try ParameterChoice.choose(depth: 1, precisionBits: 36, outputMagnitude: 61.9, minimumSlots: 32)
-    #expect(p.polyDegree == 8192 && p.scaleBits == 59)
-    #expect(p.ciphertextModulusBits == [60, 30, 59] && p.outputLevel == 1 && p.levels == 2)
-    try p.validate()
-    let narrow = try ParameterChoice.choose(depth: 1, precisionBits: 20, outputMagnitude: 61.9, minimumSlots: 32)
-    #expect(narrow.ciphertextModulusBits == [60, 43] && narrow.outputLevel == 0)
+@Test func noisierModelsGetWiderScales() throws {
+    let light = try ParameterChoice.choose(depth: 3, precisionBits: 20, outputMagnitude: 10, minimumSlots: 64, noise: lightNoise)
+    let heavy = try ParameterChoice.choose(depth: 3, precisionBits: 20, outputMagnitude: 10, minimumSlots: 64, noise: heavyNoise)
+    #expect(heavy.scaleBits > light.scaleBits)
+    // The light model's noise at N = 8192 is a fresh encryption, one key switch and a rescale: about 13 bits.
+    let bits = lightNoise.noiseBits(polyDegree: 8192, ciphertextModulusBits: [45, 40, 40, 40], specialBits: 45)
+    #expect(bits > 11 && bits < 16)
+    // Depth 3 at 20 bits fits N = 8192 with a first and special prime far below 60 bits.
+    #expect(light.polyDegree == 8192 && light.ciphertextModulusBits[0] < 50 && light.logQP <= 218)
 }
 
-@Test func classicSetIsChosenForShallowPlans() throws {
-    // SEAL's classic 60+40+40 (+60) set: 17 bits of precision at N = 8192.
-    let p = try ParameterChoice.choose(depth: 2, precisionBits: 17, outputMagnitude: 10, minimumSlots: 32)
-    #expect(p.polyDegree == 8192)
-    #expect(p.ciphertextModulusBits == [60, 40, 40])
-    #expect(p.specialModulusBits == [60])
-    #expect(p.logQP == 200)
-    let twenty = try ParameterChoice.choose(depth: 2, precisionBits: 20, outputMagnitude: 10, minimumSlots: 32)
-    #expect(twenty.scaleBits == 43 && twenty.polyDegree == 8192 && twenty.logQP == 206)
+/// A `convert --shared-results` case: 40 bits of precision and logits up to about 62 need
+/// more than one 60-bit prime at the output level.
+@Test func outputsThatDoNotFitOnePrimeGetASecondOutputPrime() throws {
+    let p = try ParameterChoice.choose(depth: 1, precisionBits: 40, outputMagnitude: 61.9, minimumSlots: 32, noise: lightNoise)
+    #expect(p.ciphertextModulusBits.count == 3 && p.ciphertextModulusBits[0] == 60 && p.ciphertextModulusBits[1] >= 30)
+    #expect(p.outputLevel == 1 && p.levels == 2)
+    try p.validate()
+    let narrow = try ParameterChoice.choose(depth: 1, precisionBits: 20, outputMagnitude: 61.9, minimumSlots: 32, noise: lightNoise)
+    #expect(narrow.ciphertextModulusBits == [narrow.scaleBits + 6 + 1 + ParameterChoice.outputHeadroomBits, narrow.scaleBits])
+    #expect(narrow.outputLevel == 0)
 }
 
 @Test func impossiblePlansAreRefusedWithTheReason() {
-    #expect(throws: ConversionError.self) { try ParameterChoice.choose(depth: 3, precisionBits: 50, outputMagnitude: 1, minimumSlots: 8) }
+    #expect(throws: ConversionError.self) {
+        try ParameterChoice.choose(depth: 3, precisionBits: 50, outputMagnitude: 1, minimumSlots: 8, noise: lightNoise)
+    }
     do {
-        _ = try ParameterChoice.choose(depth: 60, precisionBits: 20, outputMagnitude: 1, minimumSlots: 8)
+        _ = try ParameterChoice.choose(depth: 60, precisionBits: 20, outputMagnitude: 1, minimumSlots: 8, noise: lightNoise)
         Issue.record("depth 60 cannot fit")
     } catch {
         #expect("\(error)".contains("above 1772"))

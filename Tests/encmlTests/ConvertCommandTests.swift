@@ -4,7 +4,7 @@ import Testing
 /// The `encml convert --json` object: the keys DESIGN.md lists, the predicted latency and the
 /// plan search's alternatives and choice.
 private struct ConvertReport: Decodable {
-    struct Parameters: Decodable { var polyDegree: Int; var logQP: Int; var securityBits: Int }
+    struct Parameters: Decodable { var polyDegree: Int; var logQP: Int; var securityBits: Int; var scaleBits: Int; var noiseBits: Double }
     struct Activation: Decodable {
         var function: String
         var interval: [Double]
@@ -71,7 +71,7 @@ private func convert(_ t: Trained, _ extra: [String] = []) throws -> (ConvertRep
     #expect(Set(object?.keys.map { $0 } ?? []) == ["original_accuracy", "polynomial_accuracy", "depth", "parameters", "rotations", "activations", "sizes",
                                                    "predicted_latency", "alternatives", "choice"])
     #expect(Set((object?["sizes"] as? [String: Any])?.keys.map { $0 } ?? []) == ["evaluation_key_bytes", "query_bytes_per_row", "result_bytes_per_row"])
-    #expect(Set((object?["parameters"] as? [String: Any])?.keys.map { $0 } ?? []) == ["polyDegree", "logQP", "securityBits"])
+    #expect(Set((object?["parameters"] as? [String: Any])?.keys.map { $0 } ?? []) == ["polyDegree", "logQP", "securityBits", "scaleBits", "noiseBits"])
     for activation in object?["activations"] as? [[String: Any]] ?? [] {
         #expect(Set(activation.keys) == ["function", "interval", "degree", "max_error", "outside_fraction"])
     }
@@ -104,7 +104,11 @@ private func expectSecure(_ report: ConvertReport) {
     #expect(report.parameters.securityBits == 128)
     let bound = maxLogQP[report.parameters.polyDegree]
     #expect(bound != nil && report.parameters.logQP <= bound!)
-    #expect(report.parameters.logQP == 120 + report.depth * ((report.parameters.logQP - 120) / max(report.depth, 1)))
+    // Output prime(s) and special prime around `depth` scale primes: the scale holds the noise estimate.
+    let scale = report.parameters.scaleBits, noise = report.parameters.noiseBits
+    let outer = report.parameters.logQP - report.depth * scale
+    #expect(outer > 2 * scale && outer <= 150, "log QP \(report.parameters.logQP) for depth \(report.depth) at 2^\(scale)")
+    #expect(Double(scale) >= 20 + noise, "a \(scale)-bit scale holds 20 bits above \(noise) bits of estimated noise")
 }
 
 @Test(arguments: [("breast_cancer", "diagnosis"), ("digits", ""), ("iris", "species")])

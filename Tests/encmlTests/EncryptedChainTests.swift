@@ -22,8 +22,11 @@ final class EncryptedChain: Sendable {
             ["train", "--data", dir.appendingPathComponent("train.csv").path, "--model", "logistic", "--out", dir.appendingPathComponent("a.json").path],
             ["convert", "--model", dir.appendingPathComponent("a.json").path, "--calibration", dir.appendingPathComponent("train.csv").path,
              "--out", dir.appendingPathComponent("a.he.json").path],
-            ["train", "--data", dir.appendingPathComponent("test.csv").path, "--model", "logistic", "--out", dir.appendingPathComponent("b.json").path],
-            ["convert", "--model", dir.appendingPathComponent("b.json").path, "--calibration", dir.appendingPathComponent("test.csv").path,
+            // Model B: other weights (fewer L-BFGS iterations) on the same calibration rows, so that
+            // it gets A's parameters (they follow each model's noise) and only the model differs.
+            ["train", "--data", dir.appendingPathComponent("train.csv").path, "--model", "logistic", "--epochs", "20",
+             "--out", dir.appendingPathComponent("b.json").path],
+            ["convert", "--model", dir.appendingPathComponent("b.json").path, "--calibration", dir.appendingPathComponent("train.csv").path,
              "--out", dir.appendingPathComponent("b.he.json").path],
             ["keygen", "--model", dir.appendingPathComponent("a.he.json").path, "--secret-key", dir.appendingPathComponent("a.sk").path,
              "--eval-keys", dir.appendingPathComponent("a.evk").path],

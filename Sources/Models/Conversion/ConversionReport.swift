@@ -9,6 +9,11 @@ public struct ConversionReport: Codable, Sendable, Equatable {
         public var logQP: Int
         /// Security level in bits.
         public var securityBits: Int
+        /// log2 of the scale Δ.
+        public var scaleBits: Int? = nil
+        /// The output noise `NoiseEstimate` predicts at these parameters, in bits above the
+        /// scale's last bit (tail included): outputs keep `scaleBits − noiseBits` bits.
+        public var noiseBits: Double? = nil
     }
 
     /// One polynomial activation (the output sigmoid, when encrypted, comes last).

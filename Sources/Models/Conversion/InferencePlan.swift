@@ -104,19 +104,20 @@ public struct InferencePlan: Codable, Sendable, Equatable {
 
     /// Plans a model with dense `layers`, activation polynomial `activationDegrees` after every
     /// layer but the last (those in `foldedSquares` folded to one square each), and an
-    /// optional output polynomial. O(Σ m·n) for the packing analysis.
+    /// optional output polynomial, the scale sized by `noise` (`ParameterChoice.choose`).
+    /// O(Σ m·n) for the packing analysis.
     ///
     /// - Throws: `ConversionError.impossiblePrecision` when no 128-bit parameters fit.
     public static func make(layers: [DenseLayer], activationDegrees: [Int], outputDegree: Int?,
-                            foldedSquares: Set<Int> = [],
-                            precisionBits: Int, outputMagnitude: Double) throws -> InferencePlan {
+                            foldedSquares: Set<Int> = [], precisionBits: Int, outputMagnitude: Double,
+                            noise: NoiseEstimate) throws -> InferencePlan {
         precondition(activationDegrees.count == layers.count - 1)
         let sequence = stepSequence(layerCount: layers.count, activationDegrees: activationDegrees,
                                     outputDegree: outputDegree, foldedSquares: foldedSquares)
         let depth = sequence.reduce(0) { $0 + $1.depth }
         let block = SingleQueryPacking.blockSize(forWidths: layers.flatMap { [$0.outputCount, $0.inputCount] })
         let parameters = try ParameterChoice.choose(depth: depth, precisionBits: precisionBits,
-                                                    outputMagnitude: outputMagnitude, minimumSlots: block)
+                                                    outputMagnitude: outputMagnitude, minimumSlots: block, noise: noise)
         var level = parameters.levels
         let steps = sequence.map { op, layer, degree, stepDepth in
             defer { level -= stepDepth }

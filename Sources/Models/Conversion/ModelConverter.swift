@@ -26,6 +26,8 @@ public struct Conversion: Sendable {
     public var report: ConversionReport
     /// Calibration of each hidden layer (with the final weights), then of the output layer.
     public var calibrations: [LayerCalibration]
+    /// The noise estimate the parameters were sized with.
+    public var noise: NoiseEstimate
 }
 
 /// Converts a `TrainedModel` to an `EncryptedModel`: calibration, polynomial
@@ -149,10 +151,15 @@ public enum ModelConverter {
             outputMagnitude = 1 + sigmoid.maxError
         }
 
+        let inputMagnitudes = (0..<model.featureCount).map { j in calibration.rows.reduce(0.0) { max($0, abs($1[j])) } }
+        let noise = NoiseEstimate(
+            layers: folded, polynomials: stage.activations.enumerated().map { foldedSquares.contains($0.offset) ? nil : $0.element.series },
+            outputPolynomial: outputSigmoid?.series, inputMagnitudes: inputMagnitudes,
+            blockSize: SingleQueryPacking.blockSize(forWidths: folded.flatMap { [$0.outputCount, $0.inputCount] }))
         let plan = try InferencePlan.make(layers: folded, activationDegrees: stage.activations.map(\.degree),
                                           outputDegree: outputSigmoid?.degree, foldedSquares: foldedSquares,
-                                          precisionBits: options.precisionBits,
-                                          outputMagnitude: outputMagnitude)
+                                          precisionBits: options.precisionBits, outputMagnitude: outputMagnitude,
+                                          noise: noise)
         let encrypted = EncryptedModel(sourceKind: model.kind, featureNames: model.featureNames, targetName: model.targetName,
                                        classLabels: model.classLabels, layers: folded, activations: stage.activations,
                                        outputSigmoid: outputSigmoid, decoding: decoding, plan: plan)
@@ -183,9 +190,10 @@ public enum ModelConverter {
         let report = ConversionReport(
             originalAccuracy: originalAccuracy, polynomialAccuracy: polynomialAccuracy, depth: plan.depth,
             parameters: .init(polyDegree: plan.parameters.polyDegree, logQP: plan.parameters.logQP,
-                              securityBits: plan.parameters.securityBits),
+                              securityBits: plan.parameters.securityBits, scaleBits: plan.parameters.scaleBits,
+                              noiseBits: noise.noiseBits(plan.parameters)),
             rotations: plan.rotationCount, activations: summaries, sizes: .init(plan.sizes),
             predictedLatency: LatencyModel.standard.predict(plan))
-        return Conversion(model: encrypted, report: report, calibrations: outputs)
+        return Conversion(model: encrypted, report: report, calibrations: outputs, noise: noise)
     }
 }

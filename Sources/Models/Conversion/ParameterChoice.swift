@@ -3,28 +3,24 @@ import Foundation
 /// CKKS parameters chosen for a plan at 128-bit security (HomomorphicEncryption.org
 /// table, `SecurityTable`), in the shape `CKKSParameters` takes.
 ///
-/// Rule: the modulus chain is one 60-bit first prime (it holds the decrypted output,
-/// `60 − scaleBits` bits of integer headroom), `depth` scale primes of `scaleBits`
-/// bits (one consumed per rescale) and one 60-bit special prime for key switching,
-/// so `log QP = 60 + depth·scaleBits + 60`. When the outputs need more bits above the
-/// scale than the first prime leaves (a wide scale for `convert --shared-results`, large
-/// logits), the output level holds two primes — 60 bits and an output prime of the missing
-/// bits (at least 30) — that no rescale consumes: the result then arrives at level 1
-/// (`outputLevel`), as SEAL users size a larger first modulus. The scale is the required precision
-/// plus the noise CKKS adds: `scaleBits = precisionBits + ⌈log2(N)/2⌉ + 16`
-/// (encoding and encryption noise grows like √N; 16 bits cover rescaling, key
-/// switching and the noise gain of a folded standardizer). Checked on the CKKS core:
-/// the LR models of the bundled data sets evaluated single-query with this plan's BSGS
-/// rotations at N = 8192 reach 22.8 (breast_cancer, raw features with spreads down to
-/// 0.003, so large folded weights), 27.0 (digits) and 27.8 (iris) bits for a 20-bit
-/// target; with 13 bits breast_cancer reached only 19.3. The allowance is
-/// model-independent on purpose: models of one shape get one parameter set.
-/// N is the smallest ring degree ≥ 4096 whose bound admits log QP and whose N/2
-/// slots hold a single-query block.
+/// Rule: the modulus chain is an output prime, `depth` scale primes of `scaleBits` bits
+/// (one consumed per rescale) and one special prime for key switching as large as the
+/// largest ciphertext prime (so a key switch adds about the noise of a fresh encryption).
+/// The output prime holds the decrypted outputs: the scale, the outputs' integer bits, a sign
+/// bit and `outputHeadroomBits` more (outputs up to 16× the calibrated range still decrypt;
+/// at least one bit, 2×, when a single 60-bit prime is all that is left), at most 60 bits. When the outputs need more (a wide scale for `convert --shared-results`,
+/// large logits), the output level holds two primes — 60 bits and an output prime of the
+/// missing bits (at least 30) — that no rescale consumes: the result then arrives at level 1
+/// (`outputLevel`), as SEAL users size a larger first modulus. The scale is the required
+/// precision plus the noise the model's evaluation adds, estimated for each candidate ring
+/// degree and chain by `NoiseEstimate` (fresh encryption, key switches, rescale and encoding
+/// rounding, propagated through the folded weights and polynomials, plus a tail of 3 bits):
+/// the smallest scale that holds the precision. N is the smallest ring degree ≥ 4096 whose
+/// bound admits log QP and whose N/2 slots hold a single-query block.
 public struct ParameterChoice: Codable, Sendable, Equatable {
     /// Ring degree N (slots: N/2).
     public var polyDegree: Int
-    /// Bit sizes of the ciphertext primes, first (60) then one per level.
+    /// Bit sizes of the ciphertext primes: the output prime(s), then one per level.
     public var ciphertextModulusBits: [Int]
     /// Bit sizes of the special (key-switching) primes.
     public var specialModulusBits: [Int]
@@ -39,20 +35,14 @@ public struct ParameterChoice: Codable, Sendable, Equatable {
     /// The output precision asked for, in bits.
     public var precisionBits: Int
 
-    /// Bits of the first prime.
+    /// Largest prime size; the first of two output primes has it.
     public static let firstPrimeBits = 60
-    /// Bits of the special prime.
-    public static let specialPrimeBits = 60
+    /// Bits of the output prime above the scale, the outputs' integer bits and the sign.
+    public static let outputHeadroomBits = 4
     /// Smallest ring degree considered.
     public static let minimumPolyDegree = 4096
     /// Smallest size of the second output prime, when the output level needs one.
     public static let minimumOutputPrimeBits = 30
-
-    /// Noise allowance in bits for ring degree `n`: `⌈log2(n)/2⌉ + 13`.
-    public static func noiseBits(polyDegree n: Int) -> Int {
-        let log = Int(log2(Double(n)).rounded())
-        return (log + 1) / 2 + 16
-    }
 
     /// Number of levels available above the bottom prime (scale primes, plus the second
     /// output prime when there is one).
@@ -65,47 +55,56 @@ public struct ParameterChoice: Codable, Sendable, Equatable {
             && ciphertextModulusBits[0] + ciphertextModulusBits[1] > Self.firstPrimeBits ? 1 : 0
     }
 
+    /// The output primes for a `scaleBits` scale and outputs of `magnitudeBits` integer bits:
+    /// one prime of scale + magnitude + sign + `outputHeadroomBits` bits when that is at most
+    /// 60; else one 60-bit prime while it leaves at least one bit of headroom (a second prime
+    /// would cost a level's work on every operation); else 60 bits and a second prime of the
+    /// rest with the full headroom (at least 30 bits). O(1).
+    public static func outputPrimes(scaleBits: Int, magnitudeBits: Int) -> [Int] {
+        let outputBits = scaleBits + magnitudeBits + 1
+        if outputBits + outputHeadroomBits <= firstPrimeBits { return [outputBits + outputHeadroomBits] }
+        if outputBits + 1 <= firstPrimeBits { return [firstPrimeBits] }
+        return [firstPrimeBits, max(minimumOutputPrimeBits, outputBits + outputHeadroomBits - firstPrimeBits)]
+    }
+
     /// Chooses parameters for `depth` rescales, `precisionBits` of output precision and
-    /// outputs of magnitude up to `outputMagnitude`; single-query packing needs `minimumSlots`.
+    /// outputs of magnitude up to `outputMagnitude`, with the scale sized by `noise`;
+    /// single-query packing needs `minimumSlots`. For each ring degree, from the smallest, the
+    /// smallest scale whose estimated noise leaves `precisionBits`; the first that fits the
+    /// 128-bit bound wins. Cost: O(degrees · 60 · noise stages).
     ///
-    /// - Throws: `ConversionError.impossiblePrecision` when the scale would exceed 60 bits,
-    ///   the outputs would not fit above the scale in the first prime, or no ring degree in
-    ///   the 128-bit table admits the modulus.
+    /// - Throws: `ConversionError.impossiblePrecision` when the scale would exceed 60 bits or
+    ///   no ring degree in the 128-bit table admits the modulus.
     public static func choose(depth: Int, precisionBits: Int, outputMagnitude: Double,
-                              minimumSlots: Int) throws -> ParameterChoice {
+                              minimumSlots: Int, noise: NoiseEstimate) throws -> ParameterChoice {
         precondition(depth >= 0)
         let magnitudeBits = outputMagnitude > 1 ? Int(ceil(log2(outputMagnitude))) : 0
-        let smallestScale = precisionBits + noiseBits(polyDegree: minimumPolyDegree)
-        guard smallestScale <= 60 else {
-            throw ConversionError.impossiblePrecision(
-                bits: precisionBits,
-                reason: "it needs a scale of at least \(smallestScale) bits (\(precisionBits) + \(noiseBits(polyDegree: minimumPolyDegree)) bits of CKKS noise at N = \(minimumPolyDegree)), but primes are at most 60 bits")
-        }
         var lastReason = ""
         for (n, bound) in SecurityTable.maxLogQP128 where n >= minimumPolyDegree && n / 2 >= minimumSlots {
-            let scaleBits = precisionBits + noiseBits(polyDegree: n)
-            guard scaleBits <= 60 else {
-                lastReason = "N = \(n) needs a \(scaleBits)-bit scale, but primes are at most 60 bits"
+            var chosen: (chain: [Int], scale: Int, noiseBits: Double)?
+            for scale in max(precisionBits + 1, 20)...(firstPrimeBits - 1) {  // below the first prime
+                let output = outputPrimes(scaleBits: scale, magnitudeBits: magnitudeBits)
+                guard output.count == 1 || output[1] != scale else { continue }  // it would read as a scale prime
+                let chain = output + Array(repeating: scale, count: depth)
+                let noiseBits = noise.noiseBits(polyDegree: n, ciphertextModulusBits: chain, specialBits: chain.max()!)
+                if Double(scale) >= Double(precisionBits) + noiseBits {
+                    chosen = (chain, scale, noiseBits)
+                    break
+                }
+            }
+            guard let (chain, scale, noiseBits) = chosen else {
+                lastReason = "at N = \(n) the estimated noise needs a scale of \(firstPrimeBits) bits or more for \(precisionBits) bits of precision, but the scale must stay below the \(firstPrimeBits)-bit first prime"
                 continue
             }
-            // The output level holds the scale plus the outputs' integer bits plus a sign bit.
-            let outputBits = scaleBits + magnitudeBits + 1
-            let outputPrimes = outputBits <= firstPrimeBits
-                ? [firstPrimeBits]
-                : [firstPrimeBits, max(minimumOutputPrimeBits, outputBits - firstPrimeBits)]
-            guard outputPrimes.count == 1 || outputPrimes[1] != scaleBits else {
-                lastReason = "N = \(n): an output prime of \(scaleBits) bits would read as a scale prime"
-                continue
-            }
-            let logQP = outputPrimes.reduce(0, +) + depth * scaleBits + specialPrimeBits
+            let special = chain.max()!
+            let logQP = chain.reduce(0, +) + special
             guard logQP <= bound else {
-                lastReason = "depth \(depth) at a \(scaleBits)-bit scale with outputs up to \(String(format: "%.3g", outputMagnitude)) needs log QP = \(logQP), above \(bound) (N = \(n))"
+                lastReason = "depth \(depth) at a \(scale)-bit scale (\(String(format: "%.1f", noiseBits)) bits of estimated noise) with outputs up to \(String(format: "%.3g", outputMagnitude)) needs log QP = \(logQP), above \(bound) (N = \(n))"
                 continue
             }
-            return ParameterChoice(polyDegree: n,
-                                   ciphertextModulusBits: outputPrimes + Array(repeating: scaleBits, count: depth),
-                                   specialModulusBits: [specialPrimeBits], scaleBits: scaleBits, logQP: logQP,
-                                   maxLogQP: bound, securityBits: 128, precisionBits: precisionBits)
+            return ParameterChoice(polyDegree: n, ciphertextModulusBits: chain, specialModulusBits: [special],
+                                   scaleBits: scale, logQP: logQP, maxLogQP: bound, securityBits: 128,
+                                   precisionBits: precisionBits)
         }
         if lastReason.isEmpty { lastReason = "no ring degree offers \(minimumSlots) slots" }
         throw ConversionError.impossiblePrecision(bits: precisionBits, reason: lastReason)
