@@ -62,7 +62,8 @@ struct ConversionText {
         lines.append("depth: \(plan.depth) (\(stepText))")
         let output = p.ciphertextModulusBits.prefix(p.outputLevel + 1).map(String.init).joined(separator: " + ")
         let primes = "\(output) + \(p.levels - p.outputLevel)×\(p.scaleBits) + special \(p.specialModulusBits.map(String.init).joined(separator: "+"))"
-        lines.append("parameters: N = \(p.polyDegree), log QP = \(p.logQP) ≤ \(p.maxLogQP) (\(p.securityBits)-bit security), primes \(primes) bits, scale 2^\(p.scaleBits), target precision \(p.precisionBits) bits")
+        lines.append("parameters: N = \(p.polyDegree), log QP = \(p.logQP) ≤ \(p.maxLogQP) (\(p.securityBits)-bit security), primes \(primes) bits, scale 2^\(p.scaleBits): target precision \(p.precisionBits) bits"
+                     + (report.parameters.noiseBits.map { " above \(String(format: "%.1f", $0)) bits of estimated noise" } ?? ""))
         let predicted = report.predictedLatency
         lines.append("predicted server time: \(fmt(predicted.singleQueryMs)) ms per single query, \(fmt(predicted.batchSetMs)) ms per batch of \(predicted.batchRows) rows (\(fmt(predicted.batchPredictionsPerSecond)) predictions/s)")
         if let choice = report.choice {

@@ -152,9 +152,22 @@ public enum ModelConverter {
         }
 
         let inputMagnitudes = (0..<model.featureCount).map { j in calibration.rows.reduce(0.0) { max($0, abs($1[j])) } }
+        /// The calibrated range of a polynomial's unit input, within [-1, 1].
+        func unitRange(_ observed: Interval, _ interval: Interval) -> ClosedRange<Double> {
+            let a = min(max(interval.unit(observed.lower), -1), 1), b = min(max(interval.unit(observed.upper), -1), 1)
+            return min(a, b)...max(a, b)
+        }
+        let activations = stage.activations.enumerated().map { index, polynomial -> NoiseEstimate.Activation in
+            let range = unitRange(calibrations[index].observed, polynomial.interval)
+            guard foldedSquares.contains(index), let fold = SquareFold(polynomial.series) else {
+                return .polynomial(polynomial.series, range: range)
+            }
+            return .square(range: ((range.lowerBound + fold.shift) / fold.divisor)...((range.upperBound + fold.shift) / fold.divisor))
+        }
         let noise = NoiseEstimate(
-            layers: folded, polynomials: stage.activations.enumerated().map { foldedSquares.contains($0.offset) ? nil : $0.element.series },
-            outputPolynomial: outputSigmoid?.series, inputMagnitudes: inputMagnitudes,
+            layers: folded, activations: activations,
+            output: outputSigmoid.map { .polynomial($0.series, range: unitRange(outputCalibration.observed, $0.interval)) },
+            inputMagnitudes: inputMagnitudes,
             blockSize: SingleQueryPacking.blockSize(forWidths: folded.flatMap { [$0.outputCount, $0.inputCount] }))
         let plan = try InferencePlan.make(layers: folded, activationDegrees: stage.activations.map(\.degree),
                                           outputDegree: outputSigmoid?.degree, foldedSquares: foldedSquares,

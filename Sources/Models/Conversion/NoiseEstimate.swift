@@ -23,9 +23,9 @@ import Foundation
 ///   of its diagonals against inputs of magnitude `a_j`, one rescale rounding per block
 ///   folded by the rotate-and-sum, and a key switch per fold (batch packing adds less:
 ///   no rotations);
-/// - a polynomial `p` on `[-1, 1]` (folded squares included): `L²·V + A²·v_round`, with `L`
-///   the largest `|p′|` on the interval (first-order propagation) and `A = Σ_k k·|c_k|`
-///   bounding the rounding of the rescales inside the evaluation of `T_k`;
+/// - a polynomial `p` (folded squares included): `L²·V + A²·v_round`, with `L` the largest
+///   `|p′|` on the range the calibration rows reach (first-order propagation) and
+///   `A = Σ_k k·|c_k|` bounding the rounding of the rescales inside the evaluation of `T_k`;
 /// - relinearization key switches happen at scale Δ², and giant-step rotations before the
 ///   rescale: both are divided by a prime and left out.
 ///
@@ -57,11 +57,21 @@ public struct NoiseEstimate: Sendable, Equatable {
         self.stages = stages
     }
 
+    /// What follows a dense layer, with the range its input (the layer's folded output) takes
+    /// on the calibration rows.
+    public enum Activation: Sendable, Equatable {
+        /// A Chebyshev polynomial evaluated on inputs `t` in `range` (within `[-1, 1]`).
+        case polynomial(ChebyshevSeries, range: ClosedRange<Double>)
+        /// A folded square of inputs `u` in `range`.
+        case square(range: ClosedRange<Double>)
+    }
+
     /// The estimate for dense `layers` (folded: standardizer, unit maps and square folds in
-    /// place), `polynomials[k]` after layer k (`nil` for a folded square, which squares values
-    /// in [-1, 1]), an optional output polynomial, raw inputs of magnitude up to
-    /// `inputMagnitudes[j]`, and single-query blocks of `blockSize` slots. O(Σ m·n + Σ degree·points).
-    public init(layers: [DenseLayer], polynomials: [ChebyshevSeries?], outputPolynomial: ChebyshevSeries?,
+    /// place), `activations[k]` after layer k, an optional output polynomial on its range,
+    /// raw inputs of magnitude up to `inputMagnitudes[j]`, and single-query blocks of
+    /// `blockSize` slots. Slopes and magnitudes are taken on the calibrated ranges: inputs
+    /// outside them are outside the approximation anyway. O(Σ m·n + Σ degree·points).
+    public init(layers: [DenseLayer], activations: [Activation], output: Activation?,
                 inputMagnitudes: [Double], blockSize: Int) {
         var stages: [Stage] = []
         var magnitudes = inputMagnitudes
@@ -73,32 +83,36 @@ public struct NoiseEstimate: Sendable, Equatable {
             stages.append(.linear(maxRowSquareNorm: norms.max() ?? 0,
                                   inputSquareSum: magnitudes.reduce(0) { $0 + $1 * $1 },
                                   folds: max(1, blockSize / span), rotatedInputs: span > 1))
-            if index < polynomials.count {  // a hidden activation; nil: a folded square of values in [-1, 1]
-                stages.append(polynomials[index].map(Self.stage(of:)) ?? .polynomial(slope: 2, roundingGain: 1, depth: 1))
-                let bound = polynomials[index].map(Self.largestValue(of:)) ?? 1
-                magnitudes = [Double](repeating: bound, count: layer.outputCount)
-            } else if let output = outputPolynomial {
-                stages.append(Self.stage(of: output))
+            guard let activation = index < activations.count ? activations[index] : index == layers.count - 1 ? output : nil else {
+                continue
             }
+            let (stage, largest) = Self.stage(of: activation)
+            stages.append(stage)
+            magnitudes = [Double](repeating: largest, count: layer.outputCount)
         }
         self.stages = stages
     }
 
-    /// The polynomial stage of `series` on `[-1, 1]`: its largest slope (sampled at 1025
-    /// points of the interval, ends included) and `Σ_k k·|c_k|`. O(degree · 1025).
-    public static func stage(of series: ChebyshevSeries) -> Stage {
-        let derivative = series.derivative()
-        var slope = 0.0
-        for i in 0...1024 { slope = max(slope, abs(derivative.evaluate(-1 + Double(i) / 512))) }
-        let gain = series.coefficients.enumerated().reduce(0.0) { $0 + Double($1.offset) * abs($1.element) }
-        return .polynomial(slope: slope, roundingGain: max(gain, 1), depth: series.depth)
-    }
-
-    /// The largest `|p(t)|` on `[-1, 1]`, sampled at 1025 points. O(degree · 1025).
-    static func largestValue(of series: ChebyshevSeries) -> Double {
-        var largest = 0.0
-        for i in 0...1024 { largest = max(largest, abs(series.evaluate(-1 + Double(i) / 512))) }
-        return largest
+    /// The stage of `activation` and the largest magnitude of its outputs. A polynomial: its
+    /// largest `|p′|` and `|p|` sampled at 1025 points of its range (ends included) and
+    /// `Σ_k k·|c_k|`; a square of `u ∈ [a, b]`: slope `2·max|u|`, outputs up to `max u²`.
+    /// O(degree · 1025).
+    public static func stage(of activation: Activation) -> (stage: Stage, largest: Double) {
+        switch activation {
+        case let .square(range):
+            let u = max(abs(range.lowerBound), abs(range.upperBound))
+            return (.polynomial(slope: 2 * u, roundingGain: 1, depth: 1), u * u)
+        case let .polynomial(series, range):
+            let derivative = series.derivative()
+            var slope = 0.0, largest = 0.0
+            for i in 0...1024 {
+                let t = range.lowerBound + (range.upperBound - range.lowerBound) * Double(i) / 1024
+                slope = max(slope, abs(derivative.evaluate(t)))
+                largest = max(largest, abs(series.evaluate(t)))
+            }
+            let gain = series.coefficients.enumerated().reduce(0.0) { $0 + Double($1.offset) * abs($1.element) }
+            return (.polynomial(slope: slope, roundingGain: max(gain, 1), depth: series.depth), largest)
+        }
     }
 
     /// The variance of the rounding at a rescale or ModDown, per slot: `N/2 · (1 + 2N/3)/12`.
