@@ -97,8 +97,10 @@ private func ruleChain(n: Int, depth: Int, precision: Int, magnitude: Double, no
 }
 
 @Test func impossiblePlansAreRefusedWithTheReason() {
-    #expect(throws: ConversionError.self) {
-        try ParameterChoice.choose(depth: 3, precisionBits: 50, outputMagnitude: 1, minimumSlots: 8, noise: lightNoise)
+    for precision in [50, 58, 59, 60, 62] {  // up to the 62 bits ConversionOptions admits: an error, never a trap
+        #expect(throws: ConversionError.self) {
+            try ParameterChoice.choose(depth: 3, precisionBits: precision, outputMagnitude: 1, minimumSlots: 8, noise: lightNoise)
+        }
     }
     do {
         _ = try ParameterChoice.choose(depth: 60, precisionBits: 20, outputMagnitude: 1, minimumSlots: 8, noise: lightNoise)

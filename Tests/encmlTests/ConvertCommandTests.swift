@@ -209,6 +209,7 @@ private let badConversions: [BadConvert] = [
     BadConvert(name: "calibration label", csv: "sepal_length_(cm),sepal_width_(cm),petal_length_(cm),petal_width_(cm),species\n1,2,3,4,tulip\n",
                mentions: ["calib.csv", "row 2", "'tulip'"]),
     BadConvert(name: "impossible precision", arguments: ["--precision", "50"], mentions: ["precision of 50 bits is impossible", "60 bits"]),
+    BadConvert(name: "precision at the first prime", arguments: ["--precision", "60"], mentions: ["precision of 60 bits is impossible", "first prime"]),
     BadConvert(name: "unreachable error", arguments: ["--max-error", "1e-12"], mentions: ["cannot be approximated within 1e-12", "--max-error"]),
     BadConvert(name: "encrypted sigmoid on three classes", arguments: ["--encrypted-sigmoid"], mentions: ["--encrypted-sigmoid", "3 classes"]),
     BadConvert(name: "degree zero", arguments: ["--degree", "0"], mentions: ["degree 0"]),

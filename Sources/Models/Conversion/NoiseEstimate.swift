@@ -39,7 +39,8 @@ public struct NoiseEstimate: Sendable, Equatable {
         /// magnitudes, the number of blocks the rotate-and-sum folds (`D / span`), and whether
         /// the products take baby-step rotations of the input (more than one diagonal).
         case linear(maxRowSquareNorm: Double, inputSquareSum: Double, folds: Int, rotatedInputs: Bool)
-        /// A polynomial costing `depth` levels: the largest `|p′(t)|` on `[-1, 1]` and `Σ_k k·|c_k|`.
+        /// A polynomial costing `depth` levels: the largest `|p′(t)|` on its calibrated range
+        /// and `Σ_k k·|c_k|` (a folded square: `2·max|u|` and 1).
         case polynomial(slope: Double, roundingGain: Double, depth: Int)
     }
 

@@ -8,8 +8,9 @@ import Foundation
 /// largest ciphertext prime (so a key switch adds about the noise of a fresh encryption).
 /// The output prime holds the decrypted outputs: the scale, the outputs' integer bits, a sign
 /// bit and `outputHeadroomBits` more (outputs up to 16× the calibrated range still decrypt;
-/// at least one bit, 2×, when a single 60-bit prime is all that is left), at most 60 bits. When the outputs need more (a wide scale for `convert --shared-results`,
-/// large logits), the output level holds two primes — 60 bits and an output prime of the
+/// at least one bit, 2×, when a single 60-bit prime is all that is left), at most 60 bits.
+/// When the outputs need more (a wide scale for `convert --shared-results`, large logits),
+/// the output level holds two primes — 60 bits and an output prime of the
 /// missing bits (at least 30) — that no rescale consumes: the result then arrives at level 1
 /// (`outputLevel`), as SEAL users size a larger first modulus. The scale is the required
 /// precision plus the noise the model's evaluation adds, estimated for each candidate ring
@@ -73,16 +74,21 @@ public struct ParameterChoice: Codable, Sendable, Equatable {
     /// smallest scale whose estimated noise leaves `precisionBits`; the first that fits the
     /// 128-bit bound wins. Cost: O(degrees · 60 · noise stages).
     ///
-    /// - Throws: `ConversionError.impossiblePrecision` when the scale would exceed 60 bits or
-    ///   no ring degree in the 128-bit table admits the modulus.
+    /// - Throws: `ConversionError.impossiblePrecision` when the scale would reach the 60 bits
+    ///   of the first prime or no ring degree in the 128-bit table admits the modulus.
     public static func choose(depth: Int, precisionBits: Int, outputMagnitude: Double,
                               minimumSlots: Int, noise: NoiseEstimate) throws -> ParameterChoice {
         precondition(depth >= 0)
         let magnitudeBits = outputMagnitude > 1 ? Int(ceil(log2(outputMagnitude))) : 0
+        let smallestScale = max(precisionBits + 1, 20), largestScale = firstPrimeBits - 1  // below the first prime
+        guard smallestScale <= largestScale else {
+            throw ConversionError.impossiblePrecision(
+                bits: precisionBits, reason: "the scale needs more than \(precisionBits) bits, but it must stay below the \(firstPrimeBits)-bit first prime")
+        }
         var lastReason = ""
         for (n, bound) in SecurityTable.maxLogQP128 where n >= minimumPolyDegree && n / 2 >= minimumSlots {
             var chosen: (chain: [Int], scale: Int, noiseBits: Double)?
-            for scale in max(precisionBits + 1, 20)...(firstPrimeBits - 1) {  // below the first prime
+            for scale in smallestScale...largestScale {
                 let output = outputPrimes(scaleBits: scale, magnitudeBits: magnitudeBits)
                 guard output.count == 1 || output[1] != scale else { continue }  // it would read as a scale prime
                 let chain = output + Array(repeating: scale, count: depth)
