@@ -75,8 +75,10 @@ import Testing
 
     /// The double-precision butterflies give the integer butterflies' residues exactly, over
     /// random inputs and the extremes of the input ranges ([0, 4q) forward, [0, 2q) inverse),
-    /// up to the largest eligible prime (44 bits) and down to N = 2.
-    @Test(arguments: [(2, 30), (4, 40), (16, 44), (4096, 40), (8192, 44), (32768, 40), (32768, 44)])
+    /// up to the largest eligible prime (47 bits: the forward transform reduces between stages
+    /// from 45 bits on) and down to N = 2.
+    @Test(arguments: [(2, 30), (4, 40), (16, 44), (4096, 40), (8192, 44), (32768, 40), (32768, 44),
+                      (8, 45), (1024, 46), (8192, 47), (16384, 45), (16384, 47), (131072, 47)])
     func floatingPointTransformsEqualTheIntegerTransforms(degree: Int, bits: Int) throws {
         let q = try Modulus.nttPrimes(bitSizes: [bits], polyDegree: degree)[0]
         let t = try NTTTables(modulus: Modulus(q), degree: degree, floatingPoint: true)
@@ -102,15 +104,16 @@ import Testing
         }
     }
 
-    /// Primes of 44 bits and more keep the integer butterflies (the error analysis stops there),
+    /// Primes of 2^47 and more keep the integer butterflies (the error analysis stops there),
     /// and asking for the floating-point ones there is refused.
-    @Test func primesFromTwoToTheFortyFourTakeTheIntegerTransforms() throws {
-        for bits in [45, 50, 60] {
+    @Test func primesFromTwoToTheFortySevenTakeTheIntegerTransforms() throws {
+        for bits in [48, 50, 60] {
             let q = try Modulus.nttPrimes(bitSizes: [bits], polyDegree: 1024)[0]
             #expect(!(try NTTTables(modulus: Modulus(q), degree: 1024)).usesFloatingPoint)
             #expect(throws: EncryptedMLError.self) { try NTTTables(modulus: Modulus(q), degree: 1024, floatingPoint: true) }
         }
-        #expect(!NTTTables.floatingPointEligible(modulus: (1 << 44) + 1, degree: 1024))
+        #expect(!NTTTables.floatingPointEligible(modulus: (1 << 47) + 1, degree: 1024))
+        #expect(NTTTables.floatingPointEligible(modulus: (1 << 47) - 1, degree: 1024))
         #expect(!NTTTables.floatingPointEligible(modulus: 97, degree: 1 << 18))
     }
 

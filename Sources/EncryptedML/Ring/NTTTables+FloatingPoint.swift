@@ -1,4 +1,4 @@
-/// Negacyclic NTTs in double precision for primes below 2^44: the residues are held as exact
+/// Negacyclic NTTs in double precision for primes below 2^47: the residues are held as exact
 /// integers in Doubles (signed, not reduced between stages) and each twiddle product is
 /// reduced with fused multiply–adds, which the compiler vectorizes (four lanes with AVX2+FMA,
 /// eight with AVX-512) where the 64-bit integer products of `forwardLazyInteger` stay scalar.
@@ -8,9 +8,14 @@
 /// - `c = round(h·(1/q))` by adding and subtracting 1.5·2^52; `h·(1/q)` is within
 ///   3·2^−53·|v| < 0.1 of `v·w/q`, so `r = v·w − c·q` satisfies |r| < 0.6·q;
 /// - `r = fma(−c, q, h) + l`: both steps act on integers below 2^53, hence exactly.
-/// A forward butterfly `(u, v) ↦ (u + r, u − r)` widens the bound by 0.6·q per stage: from
-/// inputs below 4q, every value stays below (4 + 0.6·log2 N)·q < 14.2·q < 2^48 for N ≤ 2^17.
-/// The inverse butterflies reduce the sum each stage, so its values stay below 2q + 0.6q.
+/// Nothing here depends on the size of q beyond |v| < 2^48. A forward butterfly
+/// `(u, v) ↦ (u + r, u − r)` widens the bound on the values by 0.6·q per stage: from inputs
+/// below 4q, they stay below (4 + 0.6·log2 N)·q < 14.2·q < 2^48 for q < 2^44 and N ≤ 2^17,
+/// so those transforms never reduce between stages. For 2^44 ≤ q < 2^47 the forward transform
+/// reduces every value (to |x| < 0.6·q) before a stage whose inputs could reach 2^48: once for
+/// a 45-bit prime at N = 2^14, every third stage for a 47-bit one.
+/// The inverse butterflies reduce the sum each stage, so its values stay below 2q + 0.6q; its
+/// first differences are below 2q < 2^48.
 /// Every value is an integer of at most 53 bits throughout: the result equals the integer
 /// transforms' residue for residue (tested against them).
 ///
@@ -18,7 +23,7 @@
 /// becomes the Double `bits(x | 0x4330…) − 2^52` and back, without a conversion instruction.
 extension NTTTables {
     /// Largest prime (exclusive) and ring degree (inclusive) of the floating-point transforms.
-    public static let floatingPointModulusBound: UInt64 = 1 << 44
+    public static let floatingPointModulusBound: UInt64 = 1 << 47
     public static let floatingPointMaxDegree = 1 << 17
 
     /// Whether `q` and `N` are within the floating-point transforms' error analysis.
@@ -55,7 +60,7 @@ extension NTTTables {
     @usableFromInline static let roundingMagic = 0x1.8p52
 
     /// `v·w mod q` as a signed integer Double in (−0.6·q, 0.6·q), for |v| < 2^48 and
-    /// 0 ≤ w < q < 2^44. Cost: two multiplies, two FMAs, three additions.
+    /// 0 ≤ w < q < 2^47. Cost: two multiplies, two FMAs, three additions.
     @inlinable @inline(__always)
     static func multiplyModFloating(_ v: Double, _ w: Double, q: Double, qInverse: Double) -> Double {
         let h = v * w
@@ -87,14 +92,21 @@ extension NTTTables {
     /// Forward negacyclic NTT in place in double precision (`usesFloatingPoint` tables only).
     /// Input in `[0, 4q)`; output in `[0, q)`, equal to `forward`'s.
     /// Cost: (N/2)·log N butterflies of 2 multiplies, 2 FMAs and 5 additions, vectorized;
-    /// two conversion passes.
+    /// two conversion passes, and for primes of 2^44 or more a reduction pass before a stage
+    /// whose inputs could reach 2^48.
     @inlinable
     public func forwardFloating(_ a: UnsafeMutablePointer<UInt64>) {
         let n = degree
         withFloatingResidues(a, roots: forwardRootsFloating) { d, roots, q, qInverse in
             var m = 1
             var t = n >> 1
+            var bound = 4 * q  // every |value| is below it
             while m < n {
+                if bound >= 0x1p48 {
+                    for j in 0..<n { d[j] = NTTTables.reduceFloating(d[j], q: q, qInverse: qInverse) }
+                    bound = 0.6 * q
+                }
+                bound += 0.6 * q
                 if t == 1 {
                     for i in 0..<m {
                         let u = d[2 * i]
@@ -189,7 +201,7 @@ extension NTTTables {
     @inlinable @inline(__always)
     func withFloatingResidues(_ a: UnsafeMutablePointer<UInt64>, roots: [Double],
                               _ body: (UnsafeMutablePointer<Double>, UnsafePointer<Double>, Double, Double) -> Void) {
-        precondition(usesFloatingPoint, "the floating-point transforms need a prime below 2^44")
+        precondition(usesFloatingPoint, "the floating-point transforms need a prime below 2^47")
         let n = degree
         let q = Double(modulus.value)
         a.withMemoryRebound(to: Double.self, capacity: n) { d in

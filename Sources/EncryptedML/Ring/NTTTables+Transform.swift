@@ -1,6 +1,6 @@
 extension NTTTables {
     /// Forward negacyclic NTT in place. Input in `[0, 4q)`; output in `[0, 4q)` (no final
-    /// reduction; `[0, q)` on the floating-point path). Primes below 2^44 take the
+    /// reduction; `[0, q)` on the floating-point path). Primes below 2^47 take the
     /// floating-point butterflies (`forwardFloating`, about twice as fast), the others the
     /// integer ones (`forwardLazyInteger`); both give the same residues.
     /// Cost: (N/2)·log N butterflies.
@@ -121,7 +121,7 @@ extension NTTTables {
     }
 
     /// Inverse negacyclic NTT in place, including the `N^(−1)` factor. Input in `[0, 2q)`;
-    /// output in `[0, q)`. Primes below 2^44 take the floating-point butterflies
+    /// output in `[0, q)`. Primes below 2^47 take the floating-point butterflies
     /// (`inverseFloating`), the others the integer ones (`inverseInteger`).
     /// Cost: (N/2)·log N butterflies plus N multiplications.
     @inlinable

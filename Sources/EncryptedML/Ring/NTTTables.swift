@@ -23,7 +23,7 @@ public struct NTTTables: Sendable {
     /// `N^(−1) mod q` and its Shoup constant.
     @usableFromInline let degreeInverse: UInt64
     @usableFromInline let degreeInverseShoup: UInt64
-    /// Whether the transforms take the floating-point butterflies (`q < 2^44`, N ≤ 2^17, and
+    /// Whether the transforms take the floating-point butterflies (`q < 2^47`, N ≤ 2^17, and
     /// faster in this build: see `floatingPointIsFaster` and `forwardFloating`).
     public let usesFloatingPoint: Bool
     /// The roots as Doubles for the floating-point butterflies (empty when not used), and the
@@ -34,7 +34,7 @@ public struct NTTTables: Sendable {
     @usableFromInline let lastInverseRootFloating: Double
 
     /// Builds the tables; the transforms take the floating-point butterflies when the prime is
-    /// below 2^44 and they are faster in this build (`floatingPointIsFaster`), the integer
+    /// below 2^47 and they are faster in this build (`floatingPointIsFaster`), the integer
     /// ones otherwise. Both give the same residues. Cost: O(N) modular multiplications.
     /// - Throws: `EncryptedMLError.invalidParameters` when `q ≢ 1 (mod 2N)`.
     public init(modulus: Modulus, degree: Int) throws {
@@ -46,11 +46,11 @@ public struct NTTTables: Sendable {
     /// Builds the tables with the butterflies chosen by `floatingPoint` (to compare the two
     /// paths). Cost: O(N) modular multiplications.
     /// - Throws: `EncryptedMLError.invalidParameters` when `q ≢ 1 (mod 2N)`, or when
-    ///   `floatingPoint` is asked for a prime of 2^44 or more or N above 2^17.
+    ///   `floatingPoint` is asked for a prime of 2^47 or more or N above 2^17.
     public init(modulus: Modulus, degree: Int, floatingPoint: Bool) throws {
         if floatingPoint && !NTTTables.floatingPointEligible(modulus: modulus.value, degree: degree) {
             throw EncryptedMLError.invalidParameters(
-                "the floating-point NTT needs a prime below 2^44 and N ≤ 2^17, not q = \(modulus.value), N = \(degree); use the integer transforms")
+                "the floating-point NTT needs a prime below 2^47 and N ≤ 2^17, not q = \(modulus.value), N = \(degree); use the integer transforms")
         }
         guard degree >= 2, degree & (degree - 1) == 0 else {
             throw EncryptedMLError.invalidParameters("NTT degree \(degree) is not a power of two")
