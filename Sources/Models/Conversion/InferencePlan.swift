@@ -115,7 +115,7 @@ public struct InferencePlan: Codable, Sendable, Equatable {
         let sequence = stepSequence(layerCount: layers.count, activationDegrees: activationDegrees,
                                     outputDegree: outputDegree, foldedSquares: foldedSquares)
         let depth = sequence.reduce(0) { $0 + $1.depth }
-        let block = SingleQueryPacking.blockSize(forWidths: layers.flatMap { [$0.outputCount, $0.inputCount] })
+        let block = SingleQueryPacking.blockSize(for: layers)
         let parameters = try ParameterChoice.choose(depth: depth, precisionBits: precisionBits,
                                                     outputMagnitude: outputMagnitude, minimumSlots: block, noise: noise)
         var level = parameters.levels

@@ -162,13 +162,12 @@ public enum ModelConverter {
             guard foldedSquares.contains(index), let fold = SquareFold(polynomial.series) else {
                 return .polynomial(polynomial.series, range: range)
             }
-            return .square(range: ((range.lowerBound + fold.shift) / fold.divisor)...((range.upperBound + fold.shift) / fold.divisor))
+            return .square(range: fold.squared(unit: range.lowerBound)...fold.squared(unit: range.upperBound))
         }
         let noise = NoiseEstimate(
             layers: folded, activations: activations,
             output: outputSigmoid.map { .polynomial($0.series, range: unitRange(outputCalibration.observed, $0.interval)) },
-            inputMagnitudes: inputMagnitudes,
-            blockSize: SingleQueryPacking.blockSize(forWidths: folded.flatMap { [$0.outputCount, $0.inputCount] }))
+            inputMagnitudes: inputMagnitudes)
         let plan = try InferencePlan.make(layers: folded, activationDegrees: stage.activations.map(\.degree),
                                           outputDegree: outputSigmoid?.degree, foldedSquares: foldedSquares,
                                           precisionBits: options.precisionBits, outputMagnitude: outputMagnitude,

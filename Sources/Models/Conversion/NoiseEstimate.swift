@@ -69,11 +69,12 @@ public struct NoiseEstimate: Sendable, Equatable {
 
     /// The estimate for dense `layers` (folded: standardizer, unit maps and square folds in
     /// place), `activations[k]` after layer k, an optional output polynomial on its range,
-    /// raw inputs of magnitude up to `inputMagnitudes[j]`, and single-query blocks of
-    /// `blockSize` slots. Slopes and magnitudes are taken on the calibrated ranges: inputs
-    /// outside them are outside the approximation anyway. O(Σ m·n + Σ degree·points).
-    public init(layers: [DenseLayer], activations: [Activation], output: Activation?,
-                inputMagnitudes: [Double], blockSize: Int) {
+    /// and raw inputs of magnitude up to `inputMagnitudes[j]`, in the single-query blocks the
+    /// plan gives these layers (`SingleQueryPacking.blockSize(for:)`). Slopes and magnitudes are
+    /// taken on the calibrated ranges: inputs outside them are outside the approximation anyway.
+    /// O(Σ m·n + Σ degree·points).
+    public init(layers: [DenseLayer], activations: [Activation], output: Activation?, inputMagnitudes: [Double]) {
+        let blockSize = SingleQueryPacking.blockSize(for: layers)
         var stages: [Stage] = []
         var magnitudes = inputMagnitudes
         for (index, layer) in layers.enumerated() {
@@ -141,10 +142,10 @@ public struct NoiseEstimate: Sendable, Equatable {
         var level = ciphertextModulusBits.count - 1
         var variance = encode + round  // a fresh public-key encryption
         for stage in stages {
-            let keySwitch = Self.keySwitchVariance(polyDegree: n, levelPrimeBits: ciphertextModulusBits.prefix(max(level, 0) + 1),
-                                                   specialBits: specialBits)
             switch stage {
             case let .linear(norm, inputs, folds, rotated):
+                let keySwitch = Self.keySwitchVariance(polyDegree: n, levelPrimeBits: ciphertextModulusBits.prefix(max(level, 0) + 1),
+                                                       specialBits: specialBits)
                 variance = norm * (variance + (rotated ? keySwitch : 0)) + inputs * encode + Double(folds) * round
                     + Double(folds - 1) * keySwitch + encode
                 level -= 1

@@ -87,22 +87,22 @@ public struct ParameterChoice: Codable, Sendable, Equatable {
         }
         var lastReason = ""
         for (n, bound) in SecurityTable.maxLogQP128 where n >= minimumPolyDegree && n / 2 >= minimumSlots {
-            var chosen: (chain: [Int], scale: Int, noiseBits: Double)?
+            var chosen: (chain: [Int], special: Int, scale: Int, noiseBits: Double)?
             for scale in smallestScale...largestScale {
                 let output = outputPrimes(scaleBits: scale, magnitudeBits: magnitudeBits)
                 guard output.count == 1 || output[1] != scale else { continue }  // it would read as a scale prime
                 let chain = output + Array(repeating: scale, count: depth)
-                let noiseBits = noise.noiseBits(polyDegree: n, ciphertextModulusBits: chain, specialBits: chain.max()!)
+                let special = chain.max()!  // P as large as the largest prime
+                let noiseBits = noise.noiseBits(polyDegree: n, ciphertextModulusBits: chain, specialBits: special)
                 if Double(scale) >= Double(precisionBits) + noiseBits {
-                    chosen = (chain, scale, noiseBits)
+                    chosen = (chain, special, scale, noiseBits)
                     break
                 }
             }
-            guard let (chain, scale, noiseBits) = chosen else {
+            guard let (chain, special, scale, noiseBits) = chosen else {
                 lastReason = "at N = \(n) the estimated noise needs a scale of \(firstPrimeBits) bits or more for \(precisionBits) bits of precision, but the scale must stay below the \(firstPrimeBits)-bit first prime"
                 continue
             }
-            let special = chain.max()!
             let logQP = chain.reduce(0, +) + special
             guard logQP <= bound else {
                 lastReason = "depth \(depth) at a \(scale)-bit scale (\(String(format: "%.1f", noiseBits)) bits of estimated noise) with outputs up to \(String(format: "%.3g", outputMagnitude)) needs log QP = \(logQP), above \(bound) (N = \(n))"

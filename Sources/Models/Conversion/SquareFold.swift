@@ -33,9 +33,12 @@ public struct SquareFold: Sendable, Equatable {
         constant = gamma - alpha * h * h
     }
 
+    /// The value the runtime squares for the unit input `t`: `u = (t + shift)/divisor`. O(1).
+    public func squared(unit t: Double) -> Double { (t + shift) / divisor }
+
     /// `p(t)` evaluated through the fold, `leading·((t + shift)/divisor)² + constant`. O(1).
     public func value(unit t: Double) -> Double {
-        let u = (t + shift) / divisor
+        let u = squared(unit: t)
         return leading * u * u + constant
     }
 }

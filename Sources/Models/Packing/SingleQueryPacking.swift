@@ -36,6 +36,11 @@ public struct SingleQueryPacking: Codable, Sendable, Equatable {
         return d
     }
 
+    /// The block of `layers`: the smallest power of two ≥ every layer's input and output width.
+    public static func blockSize(for layers: [DenseLayer]) -> Int {
+        blockSize(forWidths: layers.flatMap { [$0.outputCount, $0.inputCount] })
+    }
+
     /// The baby-step count `2^⌈log2(D)/2⌉` for a power-of-two block D.
     public static func babySteps(blockSize d: Int) -> Int {
         var log = 0
@@ -46,7 +51,7 @@ public struct SingleQueryPacking: Codable, Sendable, Equatable {
     /// Plans the packing of `layers` in `slotCount` slots. O(Σ m·n).
     /// - Throws: `ModelError.invalid` when the block does not divide the slot count.
     public init(layers: [DenseLayer], slotCount: Int) throws {
-        let d = Self.blockSize(forWidths: layers.flatMap { [$0.outputCount, $0.inputCount] })
+        let d = Self.blockSize(for: layers)
         guard slotCount >= d, slotCount % d == 0 else {
             throw ModelError.invalid(reason: "a block of \(d) does not divide \(slotCount) slots; use a larger ring degree")
         }
